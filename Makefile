@@ -1,0 +1,59 @@
+# bddet — set-up, tests and the demo. `make install` then `make test` on a fresh machine.
+#
+# Why the install is not a plain `pip install -e .`:
+# - mmcv 2.x (the full build with compiled ops, once called mmcv-full) has no PyPI wheels for
+#   current PyTorch, so it is compiled from its sdist against the torch already in the venv
+#   (--no-build-isolation), with setuptools<81 because its setup.py imports pkg_resources (removed in 81);
+#   torch 2.14 itself requires setuptools>=77, hence the window >=77,<81.
+# - mmcv 2.1.0's setup.py forces -std=c++17, but torch 2.14's headers need C++20: the flag is
+#   raised in the unpacked sdist before building.
+# - The built wheel is kept in $(WHEELHOUSE) (one per user), so a second install takes seconds.
+
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+PIP         := $(PY) -m pip --disable-pip-version-check
+WHEELHOUSE  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/bddet/wheels
+TORCH_PINS  := torch==2.14.1 torchvision==0.29.1
+MMCV_PIN    := mmcv==2.1.0
+STAMP       := $(VENV)/.installed
+
+.PHONY: install test demo zoo-table clean-venv
+
+install: $(STAMP)
+
+# The stamp depends on what pins versions, so editing a pin reinstalls.
+$(STAMP): pyproject.toml Makefile
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q "pip>=23" "setuptools>=77,<81" wheel
+	$(PIP) install -q $(TORCH_PINS) "setuptools>=77,<81"
+	@$(PY) -c "import mmcv, mmcv.ops" 2>/dev/null || $(MAKE) --no-print-directory mmcv
+	$(PIP) install -q -e ".[test]"
+	@touch $(STAMP)
+	@echo "bddet installed: $(VENV)/bin/bddet"
+
+.PHONY: mmcv
+mmcv:
+	@mkdir -p $(WHEELHOUSE)
+	@if ! ls $(WHEELHOUSE)/mmcv-2.1.0-*.whl >/dev/null 2>&1; then \
+	  set -e; tmp=$$(mktemp -d); \
+	  echo "building mmcv 2.1.0 from source (about 15 minutes on 2 cores; done once per machine)"; \
+	  $(PIP) download -q --no-deps --no-binary :all: --no-build-isolation -d $$tmp $(MMCV_PIN); \
+	  tar -xzf $$tmp/mmcv-2.1.0.tar.gz -C $$tmp; \
+	  sed -i 's/-std=c++17/-std=c++20/g' $$tmp/mmcv-2.1.0/setup.py; \
+	  MAX_JOBS=$$(nproc) $(PIP) wheel -q --no-deps --no-build-isolation -w $$tmp/dist $$tmp/mmcv-2.1.0; \
+	  cp $$tmp/dist/mmcv-2.1.0-*.whl $(WHEELHOUSE)/; rm -rf $$tmp; \
+	fi
+	$(PIP) install -q --no-deps $(WHEELHOUSE)/mmcv-2.1.0-*.whl
+
+test: install
+	$(VENV)/bin/pytest -q
+
+demo: install
+	$(VENV)/bin/bddet demo
+
+zoo-table: install
+	$(VENV)/bin/bddet models --markdown
+
+clean-venv:
+	rm -rf $(VENV)

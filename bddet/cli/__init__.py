@@ -1,0 +1,1 @@
+"""The command-line layer: the only part of bddet that imports typer or prints."""

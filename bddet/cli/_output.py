@@ -1,0 +1,61 @@
+"""Terminal output: results on stdout, messages and progress on stderr, via rich.
+
+rich honours NO_COLOR and drops colour and live bars when the stream is not a terminal.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable, Sequence
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def error(message: str) -> None:
+    """One red line on stderr; soft_wrap keeps rich from breaking it into several."""
+    err_console.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True, highlight=False)
+
+
+def warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True, highlight=False)
+
+
+def info(message: str) -> None:
+    err_console.print(escape(message), soft_wrap=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout, unstyled so `| jq` works."""
+    console.file.write(json.dumps(data, indent=2, allow_nan=True) + "\n")
+    console.file.flush()
+
+
+def fmt_number(value: float | None, digits: int = 2) -> str:
+    """A metric as shown in tables: NaN and missing as '-'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                right_align_from: int = 1) -> None:
+    """A rich table on stdout; columns from ``right_align_from`` on are right-aligned (numbers)."""
+    table = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="right" if i >= right_align_from else "left", no_wrap=(i == 0))
+    for row in rows:
+        table.add_row(*(str(c) for c in row))
+    console.print(table)
+
+
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A GitHub-flavoured Markdown table (for the README's generated zoo table)."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""The bddet Typer app: wires the command modules and funnels every error to one line.
+
+Exit codes scripts can trust: 0 success, 1 a BddetError (or an internal error), 2 usage
+(Typer's own), 130 interrupted. ``--debug`` or BDDET_DEBUG=1 shows tracebacks instead.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Annotated, Callable
+
+import typer
+
+from ..errors import BddetError
+from . import download as download_cmd
+from . import init as init_cmd
+from . import models as models_cmd
+from ._output import error
+
+app = typer.Typer(
+    name="bddet",
+    help="Serve the BDD100K object-detection model zoo: fetch, run, score, inspect and retrain its detectors.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_debug = os.environ.get("BDDET_DEBUG", "") not in ("", "0")
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (also BDDET_DEBUG=1).")] = False) -> None:
+    global _debug
+    _debug = _debug or debug
+
+
+def _funnel(fn: Callable) -> Callable:
+    """Turn what a command raises into one styled line and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (typer.BadParameter, typer.Exit, typer.Abort):
+            raise  # Typer's own: usage errors print its message and exit 2
+        except BddetError as e:
+            if _debug:
+                raise
+            error(str(e))
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            if _debug:
+                raise
+            error("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as e:  # noqa: BLE001 - the one place that catches everything
+            if _debug:
+                raise
+            error(f"internal error: {type(e).__name__}: {e} (rerun with --debug or BDDET_DEBUG=1 for the traceback)")
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+for module in (init_cmd, models_cmd, download_cmd):
+    app.command(module.NAME, help=module.command.__doc__, epilog=module.EXAMPLE)(_funnel(module.command))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="bddet")

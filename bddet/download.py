@@ -1,0 +1,270 @@
+"""Zoo artifacts into a per-user cache: mirrors, HTTP Range resume, MD5, atomic rename.
+
+No printing here: progress goes to an optional callback, failures raise DownloadError.
+The cache mirrors the official layout (``<cache>/det/models/<name>.pth``), so a cache
+folder served over HTTP is itself a mirror.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from filelock import FileLock
+
+from .errors import DownloadError, IntegrityError
+from .zoo import ZooModel, official_base_url
+
+CACHE_ENV = "BDDET_CACHE"
+MIRRORS_ENV = "BDDET_MIRRORS"
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 30.0
+CHUNK_BYTES = 1 << 20
+# Retries only for failures after a server answered (dropped body, 5xx, read timeout);
+# a host that does not answer at all is skipped at once so a dead mirror costs seconds.
+RETRY_DELAYS_S = (0.5, 1.0, 2.0)
+_MD5_RE = re.compile(r"^\s*([0-9a-fA-F]{32})")
+
+# on_progress(label, done_bytes, total_bytes_or_None): called at start and per chunk.
+ProgressCallback = Callable[[str, int, "int | None"], None]
+
+
+def cache_dir() -> Path:
+    """The per-user cache: $BDDET_CACHE, else $XDG_CACHE_HOME/bddet, else ~/.cache/bddet."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "bddet"
+
+
+def cached_path(relative: str) -> Path:
+    """Where an artifact with official path ``relative`` (e.g. ``models/x.pth``) lives in the cache."""
+    return cache_dir() / "det" / relative
+
+
+def source_bases(cli_mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str] = ()) -> list[str]:
+    """Base URLs in the order they are tried: --mirror, $BDDET_MIRRORS, the manifest, the official host."""
+    env = [m.strip() for m in os.environ.get(MIRRORS_ENV, "").split(",") if m.strip()]
+    bases: list[str] = []
+    for base in (*cli_mirrors, *env, *manifest_mirrors, official_base_url()):
+        base = base.rstrip("/") + "/"
+        if base not in bases:
+            bases.append(base)
+    return bases
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    """What ``download_artifact`` produced."""
+
+    name: str
+    kind: str
+    path: Path
+    md5: str | None
+    verified: bool
+    source: str  # the URL it came from, "cache" or the imported file's path
+    fetched_bytes: int
+
+
+class _SourceFailed(Exception):
+    """One URL could not deliver; the message says why, for the final error."""
+
+
+def _session():
+    import requests  # only commands that download pay for importing requests
+
+    s = requests.Session()
+    s.headers["User-Agent"] = "bddet"
+    return s
+
+
+def _md5_of(path: Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fetch_md5(session, urls: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The first 32 hex digits of the first .md5 any URL serves, and why each earlier one failed."""
+    import requests
+
+    failures = []
+    for url in urls:
+        try:
+            r = session.get(url, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+        except requests.RequestException as e:
+            failures.append(f"{url} ({_reason(e)})")
+            continue
+        if r.status_code != 200:
+            failures.append(f"{url} (HTTP {r.status_code})")
+            continue
+        m = _MD5_RE.match(r.text)
+        if not m:
+            failures.append(f"{url} (not an MD5 digest)")
+            continue
+        return m.group(1).lower(), failures
+    return None, failures
+
+
+def _reason(exc: Exception) -> str:
+    import requests
+
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
+        return "no connection"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return type(exc).__name__
+
+
+def _stream_to_part(session, url: str, part: Path, label: str, on_progress: ProgressCallback | None) -> int:
+    """Fetch ``url`` into ``part``, resuming from its current size; return bytes received.
+
+    Once the server has answered, failures (dropped body, read timeout, 5xx) are retried
+    with backoff, each retry resuming with a Range request. Raises _SourceFailed for a host
+    that does not answer, an HTTP error, or when retries run out (``part`` is kept).
+    """
+    import requests
+
+    received = 0
+    answered = False
+    why = ""
+    for attempt in range(len(RETRY_DELAYS_S) + 1):
+        offset = part.stat().st_size if part.exists() else 0
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        try:
+            with session.get(url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) as r:
+                answered = True
+                if r.status_code == 416 and offset:
+                    return received  # the part already holds the whole file
+                if r.status_code >= 500:
+                    raise _Retryable(f"HTTP {r.status_code}")
+                if r.status_code not in (200, 206):
+                    raise _SourceFailed(f"{url} (HTTP {r.status_code})")
+                if r.status_code == 200:
+                    offset = 0  # the server ignored Range: start over
+                length = r.headers.get("Content-Length")
+                total = offset + int(length) if length is not None else None
+                if on_progress:
+                    on_progress(label, offset, total)
+                done = offset
+                with open(part, "r+b" if offset else "wb") as f:
+                    f.seek(offset)
+                    f.truncate()
+                    for chunk in r.iter_content(CHUNK_BYTES):
+                        f.write(chunk)
+                        done += len(chunk)
+                        received += len(chunk)
+                        if on_progress:
+                            on_progress(label, done, total)
+                if total is not None and done < total:
+                    raise _Retryable("connection dropped")
+                return received
+        except requests.RequestException as e:
+            if not answered:  # refused, unresolvable or silent host: next source at once
+                raise _SourceFailed(f"{url} ({_reason(e)})") from None
+            why = "timed out" if isinstance(e, requests.Timeout) else "connection dropped"
+        except _Retryable as e:
+            why = str(e)
+        if attempt < len(RETRY_DELAYS_S):
+            time.sleep(RETRY_DELAYS_S[attempt])
+    raise _SourceFailed(f"{url} ({why} after {len(RETRY_DELAYS_S) + 1} attempts)")
+
+
+class _Retryable(Exception):
+    """A failure after the server answered: worth another, resuming, attempt."""
+
+
+def _verify(path: Path, expected: str, origin: str) -> None:
+    actual = _md5_of(path)
+    if actual != expected:
+        path.unlink(missing_ok=True)
+        raise IntegrityError(f"MD5 mismatch for {origin}: expected {expected} (published), got {actual}; "
+                             "the file was deleted")
+
+
+def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequence[str] = (),
+                      manifest_mirrors: Sequence[str] = (), force: bool = False, no_verify: bool = False,
+                      from_file: str | os.PathLike[str] | None = None,
+                      on_progress: ProgressCallback | None = None) -> DownloadResult:
+    """Put one zoo artifact in the cache and return where it is.
+
+    Weights are checked against the published ``.md5``: a mismatch deletes the file and
+    raises IntegrityError; with no ``.md5`` available it raises unless ``no_verify``.
+    A file already cached and verified is returned without any network access unless
+    ``force``. ``from_file`` imports a local copy instead of downloading. Concurrent
+    calls for the same file wait for each other (a lock beside it) and fetch it once.
+    """
+    rel = model.artifact_path(kind)
+    final = cached_path(rel)
+    digest_file = final.with_name(final.name + ".md5")  # the verified digest, written after a check
+    bases = source_bases(mirrors, manifest_mirrors)
+    checksummed = kind == "weights"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(final) + ".lock"):
+        if force:
+            final.unlink(missing_ok=True)
+            digest_file.unlink(missing_ok=True)
+        if final.exists() and from_file is None and (not checksummed or digest_file.exists()):
+            md5 = digest_file.read_text().strip() if digest_file.exists() else None
+            return DownloadResult(model.name, kind, final, md5, md5 is not None, "cache", 0)
+
+        session = _session()
+        expected, md5_failures = (None, [])
+        if checksummed:
+            expected, md5_failures = _fetch_md5(session, [b + model.artifact_path("md5") for b in bases])
+            if expected is None and not no_verify and from_file is None:
+                raise DownloadError(f"no MD5 for {model.name} could be fetched, so its weights cannot be verified; "
+                                    f"tried {', '.join(md5_failures)}; pass --mirror URL, or --no-verify to "
+                                    "accept unverified weights")
+
+        if from_file is not None:
+            src = Path(from_file).expanduser()
+            if not src.is_file():
+                raise DownloadError(f"--from-file {src}: no such file")
+            part = final.with_name(final.name + ".part")
+            shutil.copyfile(src, part)
+            if expected:
+                _verify(part, expected, str(src))
+            os.replace(part, final)
+            _record_digest(digest_file, expected)
+            return DownloadResult(model.name, kind, final, expected, expected is not None, str(src), 0)
+
+        if final.exists():  # present but never verified (an earlier --no-verify): check it now
+            if expected and _md5_of(final) == expected:
+                _record_digest(digest_file, expected)
+                return DownloadResult(model.name, kind, final, expected, True, "cache", 0)
+            if not expected and no_verify:
+                return DownloadResult(model.name, kind, final, None, False, "cache", 0)
+            final.unlink()
+
+        part = final.with_name(final.name + ".part")
+        failures: list[str] = []
+        for base in bases:
+            url = base + rel
+            try:
+                fetched = _stream_to_part(session, url, part, final.name, on_progress)
+            except _SourceFailed as e:
+                failures.append(str(e))
+                continue
+            if expected:
+                _verify(part, expected, url)
+            os.replace(part, final)
+            _record_digest(digest_file, expected)
+            return DownloadResult(model.name, kind, final, expected, expected is not None, url, fetched)
+        raise DownloadError(f"could not download {model.name} {kind}: tried {'; '.join(failures)}. "
+                            "Give a working mirror with --mirror URL (or BDDET_MIRRORS), or import a copy "
+                            "with --from-file PATH")
+
+
+def _record_digest(digest_file: Path, md5: str | None) -> None:
+    if md5:
+        digest_file.write_text(md5 + "\n")
+    else:
+        digest_file.unlink(missing_ok=True)

@@ -1,0 +1,23 @@
+"""Errors a user sees: each carries the one line the CLI prints (what, where, what to do)."""
+
+
+class BddetError(Exception):
+    """Base of every error bddet reports as a single line with exit status 1."""
+
+    exit_code = 1
+
+
+class ManifestError(BddetError):
+    """The workspace manifest is missing, unreadable or malformed."""
+
+
+class ModelNameError(BddetError):
+    """A model name that matches no zoo model, or more than one."""
+
+
+class DownloadError(BddetError):
+    """No source could deliver an artifact."""
+
+
+class IntegrityError(DownloadError):
+    """A downloaded or imported file does not match its published MD5."""

@@ -1,0 +1,227 @@
+"""The workspace manifest, bddet.yaml: find, load, validate, lock and write it atomically.
+
+The manifest is what lets each command default to what the previous one produced: the data
+root, mirrors, downloaded weights, inference runs, evaluation results, training runs, and
+which model and run are current. It is plain YAML meant to be read and edited by people.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+from filelock import FileLock, Timeout
+
+from .atomic_write import atomic_write_text
+from .errors import ManifestError
+
+MANIFEST_NAME = "bddet.yaml"
+MANIFEST_VERSION = 1
+WORKSPACE_ENV = "BDDET_WORKSPACE"
+# Long enough for any other bddet command to finish its read-modify-write.
+LOCK_TIMEOUT_S = 30.0
+
+_HEADER = ("# bddet workspace manifest (see bddet README). Safe to edit by hand;\n"
+           "# bddet rewrites it atomically, so comments added here are not kept.\n")
+_RECORD_SECTIONS = ("weights", "infer_runs", "eval_results", "train_runs")
+_KNOWN_KEYS = {"version", "data_root", "mirrors", "current", *_RECORD_SECTIONS}
+
+
+def empty_manifest(data_root: str | None = None) -> dict[str, Any]:
+    """A fresh manifest with every section present, in the order it is written."""
+    return {"version": MANIFEST_VERSION, "data_root": data_root, "mirrors": [],
+            "current": {"model": None, "run": None},
+            "weights": {}, "infer_runs": {}, "eval_results": {}, "train_runs": {}}
+
+
+def validate_manifest(data: Any, path: Path) -> dict[str, Any]:
+    """Check the manifest's shape and return it with missing optional sections filled in.
+
+    Raises ManifestError naming the file and the first problem found.
+    """
+    def bad(problem: str) -> ManifestError:
+        return ManifestError(f"{path}: {problem}; fix or remove the file")
+
+    if not isinstance(data, dict):
+        raise bad("is not a YAML mapping of settings")
+    unknown = sorted(set(data) - _KNOWN_KEYS, key=str)
+    if unknown:
+        raise bad(f"unknown key {', '.join(map(repr, unknown))} (known: {', '.join(sorted(_KNOWN_KEYS))})")
+    version = data.get("version")
+    if version != MANIFEST_VERSION:
+        if isinstance(version, int) and version > MANIFEST_VERSION:
+            raise bad(f"version {version} is newer than this bddet understands (1); upgrade bddet")
+        raise bad(f"'version' must be {MANIFEST_VERSION}, found {version!r}")
+    out = empty_manifest()
+    out.update(data)
+    if out["data_root"] is not None and not isinstance(out["data_root"], str):
+        raise bad("'data_root' must be a path")
+    mirrors = out["mirrors"]
+    if mirrors is None:
+        out["mirrors"] = mirrors = []
+    if not isinstance(mirrors, list) or not all(isinstance(m, str) for m in mirrors):
+        raise bad("'mirrors' must be a list of URLs")
+    current = out["current"] or {}
+    if not isinstance(current, dict) or set(current) - {"model", "run"}:
+        raise bad("'current' must be a mapping with 'model' and 'run'")
+    out["current"] = {"model": current.get("model"), "run": current.get("run")}
+    for section in _RECORD_SECTIONS:
+        records = out[section]
+        if records is None:
+            out[section] = records = {}
+        if not isinstance(records, dict) or not all(isinstance(v, dict) for v in records.values()):
+            raise bad(f"'{section}' must be a mapping of names to records")
+    for name, rec in out["weights"].items():
+        if not isinstance(rec.get("path"), str):
+            raise bad(f"weights record '{name}' has no 'path'")
+    return out
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A folder holding bddet.yaml; paths inside the manifest may be relative to it."""
+
+    root: Path
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST_NAME
+
+    def _lock(self) -> FileLock:
+        return FileLock(str(self.manifest_path) + ".lock", timeout=LOCK_TIMEOUT_S)
+
+    def read(self) -> dict[str, Any]:
+        """Load and validate the manifest (no lock: a reader sees the last complete write)."""
+        path = self.manifest_path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ManifestError(f"{path}: no such manifest; run `bddet init` first") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise ManifestError(f"{path}: cannot be read ({e})") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise ManifestError(f"{path}: malformed YAML{where}: {problem}; fix or remove the file") from None
+        return validate_manifest(data, path)
+
+    @contextlib.contextmanager
+    def edit(self) -> Iterator[dict[str, Any]]:
+        """Lock the manifest, yield its data for changes, then validate and write it atomically.
+
+        The read happens under the lock, so two commands editing at once both keep their
+        changes. If the block raises, nothing is written.
+        """
+        try:
+            with self._lock():
+                data = self.read()
+                yield data
+                validate_manifest(data, self.manifest_path)
+                write_manifest(self.manifest_path, data)
+        except Timeout:
+            raise ManifestError(f"{self.manifest_path}: another bddet command holds its lock "
+                                f"({self.manifest_path}.lock) for over {LOCK_TIMEOUT_S:.0f}s") from None
+
+    def resolve(self, path: str | os.PathLike[str]) -> Path:
+        """A manifest path made absolute: relative paths are relative to the workspace root."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+    def data_root(self) -> Path:
+        """The BDD100K data root the workspace was initialised with."""
+        root = self.read()["data_root"]
+        if not root:
+            raise ManifestError(f"{self.manifest_path}: no 'data_root' set; run `bddet init --data-root PATH`")
+        return self.resolve(root)
+
+
+def write_manifest(path: Path, data: dict[str, Any]) -> None:
+    """Serialise the manifest atomically (temp file + rename)."""
+    atomic_write_text(path, _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def find_workspace(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Workspace:
+    """The workspace in force: ``explicit`` (``--workspace``), else $BDDET_WORKSPACE, else the
+    nearest folder from ``start`` (the current folder) upward that holds bddet.yaml.
+
+    Raises ManifestError when there is none.
+    """
+    found = find_workspace_or_none(explicit, start)
+    if found is None:
+        raise ManifestError(f"no {MANIFEST_NAME} in {Path(start or Path.cwd()).resolve()} or any folder above it; "
+                            "run `bddet init --data-root PATH`, or pass --workspace DIR")
+    return found
+
+
+def find_workspace_or_none(explicit: str | os.PathLike[str] | None = None,
+                           start: Path | None = None) -> Workspace | None:
+    """Like find_workspace, but None when no manifest is found by searching upward.
+
+    An explicitly named workspace (option or environment) that lacks a manifest is an error.
+    """
+    named = explicit or os.environ.get(WORKSPACE_ENV) or None
+    if named:
+        root = Path(named).expanduser().resolve()
+        if not (root / MANIFEST_NAME).is_file():
+            raise ManifestError(f"{root}: no {MANIFEST_NAME} there; run `bddet init {root} --data-root PATH`")
+        return Workspace(root)
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MANIFEST_NAME).is_file():
+            return Workspace(folder)
+    return None
+
+
+@dataclass(frozen=True)
+class InitResult:
+    workspace: Workspace
+    created: bool
+    warnings: tuple[str, ...]
+
+
+# The BDD100K layout bddet reads (bdd100k docs, "Download"): images per split and det_20 labels.
+EXPECTED_LAYOUT = ("images/100k/train", "images/100k/val", "images/100k/test",
+                   "labels/det_20/det_train.json", "labels/det_20/det_val.json")
+
+
+def init_workspace(directory: str | os.PathLike[str], data_root: str | os.PathLike[str] | None) -> InitResult:
+    """Create bddet.yaml in ``directory`` (or update its data root if it exists).
+
+    The data root must exist; parts of the BDD100K layout that are missing are returned
+    as warnings, since many users hold only the val split.
+    """
+    root = Path(directory).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise ManifestError(f"{root}: not a folder")
+    data = None
+    warnings: list[str] = []
+    if data_root is not None:
+        data = Path(data_root).expanduser().resolve()
+        if not data.is_dir():
+            raise ManifestError(f"data root {data} is not a folder")
+        missing = [p for p in EXPECTED_LAYOUT if not (data / p).exists()]
+        if missing:
+            warnings.append(f"{data} lacks {', '.join(missing)} (BDD100K layout); commands needing them will say so")
+    root.mkdir(parents=True, exist_ok=True)
+    ws = Workspace(root)
+    if ws.manifest_path.exists():
+        with ws.edit() as manifest:
+            if data is not None:
+                manifest["data_root"] = str(data)
+        return InitResult(ws, False, tuple(warnings))
+    with ws._lock():
+        write_manifest(ws.manifest_path, empty_manifest(str(data) if data else None))
+    return InitResult(ws, True, tuple(warnings))
+
+
+def record_weights(ws: Workspace, name: str, path: Path, md5: str | None, verified: bool) -> None:
+    """Record downloaded weights in the manifest and make the model current."""
+    with ws.edit() as manifest:
+        manifest["weights"][name] = {"path": str(path), "md5": md5, "verified": verified}
+        manifest["current"]["model"] = name
