@@ -131,6 +131,7 @@ def _stream_to_part(session, url: str, part: Path, label: str, on_progress: Prog
     that does not answer, an HTTP error, or when retries run out (``part`` is kept).
     """
     import requests
+    import urllib3
 
     received = 0
     answered = False
@@ -157,7 +158,9 @@ def _stream_to_part(session, url: str, part: Path, label: str, on_progress: Prog
                 with open(part, "r+b" if offset else "wb") as f:
                     f.seek(offset)
                     f.truncate()
-                    for chunk in r.iter_content(CHUNK_BYTES):
+                    # read1 hands over whatever has arrived, so a dropped connection loses
+                    # nothing already received and the resume starts exactly where it broke.
+                    while chunk := r.raw.read1(CHUNK_BYTES, decode_content=True):
                         f.write(chunk)
                         done += len(chunk)
                         received += len(chunk)
@@ -170,6 +173,8 @@ def _stream_to_part(session, url: str, part: Path, label: str, on_progress: Prog
             if not answered:  # refused, unresolvable or silent host: next source at once
                 raise _SourceFailed(f"{url} ({_reason(e)})") from None
             why = "timed out" if isinstance(e, requests.Timeout) else "connection dropped"
+        except urllib3.exceptions.HTTPError:
+            why = "connection dropped"
         except _Retryable as e:
             why = str(e)
         if attempt < len(RETRY_DELAYS_S):

@@ -12,7 +12,7 @@ from ..download import download_artifact
 from ..workspace import find_workspace_or_none, record_weights
 from ..zoo import ARTIFACT_KINDS, resolve_model_name
 from ._options import WorkspaceOpt
-from ._output import err_console, info, warn
+from ._output import console, err_console, info, warn
 
 NAME = "download"
 EXAMPLE = ("Example:  bddet download cascade_rcnn_swin-t      "
@@ -64,7 +64,7 @@ def command(
                                            on_progress=on_progress)
                 state = "verified" if result.verified else ("unverified" if kind == "weights" else "no checksum published")
                 origin = "already cached" if result.source == "cache" else f"from {result.source}"
-                progress.console.print(f"{model.alias} {kind}: {result.path} ({state}, {origin})",
+                console.print(f"{model.alias} {kind}: {result.path} ({state}, {origin})",
                                        soft_wrap=True, highlight=False)
                 if kind == "weights":
                     if not result.verified:
