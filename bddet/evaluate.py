@@ -1,0 +1,198 @@
+"""Detection evaluation with the official BDD100K numbers, fast, with per-condition breakdowns.
+
+Reproduces ``python -m bdd100k.eval.run -t det`` (bdd100k 1.0.1 / scalabel 0.3.1 /
+pycocotools): the same frame matching (ground-truth frames sorted by name, predictions for
+unknown frames dropped, frames without predictions counted as misses), the same ignore
+regions, the same empty-prediction shortcut, and bit-identical metrics (coco_match.py).
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .data.categories import CLASSES, FRAME_CONDITIONS
+from .data.det_labels import DetLabels, LabelError, read_det_labels
+
+METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl")
+OVERALL = "OVERALL"
+# metric -> (array, IoU threshold or None for all, area range, max detections), as scalabel's COCOevalV2.
+_METRIC_SPECS = {
+    "AP": ("precision", None, "all", 100), "AP50": ("precision", 0.5, "all", 100),
+    "AP75": ("precision", 0.75, "all", 100), "APs": ("precision", None, "small", 100),
+    "APm": ("precision", None, "medium", 100), "APl": ("precision", None, "large", 100),
+    "AR1": ("recall", None, "all", 1), "AR10": ("recall", None, "all", 10), "AR100": ("recall", None, "all", 100),
+    "ARs": ("recall", None, "small", 100), "ARm": ("recall", None, "medium", 100),
+    "ARl": ("recall", None, "large", 100),
+}
+
+
+@dataclass
+class DetMetrics:
+    """Every metric per class and OVERALL, in percent; NaN where the official gives NaN."""
+
+    per_class: dict[str, dict[str, float]]   # metric -> class -> value
+    overall: dict[str, float]                # metric -> value
+    n_frames: int = 0
+    n_gt: int = 0
+    n_pred: int = 0
+
+    def to_official(self) -> dict[str, list[dict[str, float]]]:
+        """The shape of the official ``--out-file``: {metric: [{class: v, ...}, {"OVERALL": v}]}."""
+        return {m: [dict(self.per_class[m]), {OVERALL: self.overall[m]}] for m in METRICS}
+
+
+@dataclass
+class EvalReport:
+    """The result of evaluating one prediction file against one label file."""
+
+    gt_path: Path
+    pred_path: Path
+    metrics: DetMetrics
+    by: dict[str, dict[str, DetMetrics]] = field(default_factory=dict)
+    frames_without_predictions: int = 0
+    predicted_frames_not_in_gt: int = 0
+    empty_predictions: bool = False
+
+
+def _summarise(precision: np.ndarray, recall: np.ndarray) -> tuple[dict, dict]:
+    """scalabel's COCOevalV2.get_score for every metric (the same slicing, hence the same sums)."""
+    from .coco_match import AREA_LABELS, IOU_THRESHOLDS, MAX_DETS
+
+    arrays = {"precision": precision, "recall": recall}
+    cat_ids = np.arange(1, len(CLASSES) + 1, dtype=np.int32)
+
+    def score(metric: str, cat_id: int | None) -> float:
+        kind, iou_thr, area, max_det = _METRIC_SPECS[metric]
+        aind = [i for i, lbl in enumerate(AREA_LABELS) if lbl == area]
+        mind = [i for i, m in enumerate(MAX_DETS) if m == max_det]
+        s = arrays[kind]
+        if iou_thr is not None:
+            s = s[np.where(iou_thr == IOU_THRESHOLDS)[0]]
+        if kind == "precision":
+            s = s[:, :, np.where(cat_id == cat_ids)[0], aind, mind] if cat_id is not None else s[:, :, :, aind, mind]
+        else:
+            s = s[:, np.where(cat_id == cat_ids)[0], aind, mind] if cat_id is not None else s[:, :, aind, mind]
+        valid = s[s > -1]
+        return float((np.mean(valid) if len(valid) else float("nan")) * 100)
+
+    per_class = {m: {c: score(m, i + 1) for i, c in enumerate(CLASSES)} for m in METRICS}
+    overall = {m: score(m, None) for m in METRICS}
+    return per_class, overall
+
+
+def _empty_metrics(gt_classes: np.ndarray) -> tuple[dict, dict]:
+    """scalabel's DetResult.empty: 0 for classes with any ground truth, NaN otherwise."""
+    present = set(gt_classes.tolist())
+    per_class = {m: {c: 0.0 if i in present else float("nan") for i, c in enumerate(CLASSES)} for m in METRICS}
+    overall = {m: 0.0 if present else float("nan") for m in METRICS}
+    return per_class, overall
+
+
+def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = None) -> DetMetrics:
+    """Evaluate predictions against ground truth, optionally on a subset of ground-truth frames.
+
+    ``frames`` lists ground-truth frame indices to keep; predictions for other frames are
+    dropped, exactly as the official evaluator does for frames absent from the labels.
+    """
+    from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, accumulate, match_groups
+
+    n_classes = len(CLASSES)
+    keep = np.arange(len(gt.names)) if frames is None else np.asarray(frames, dtype=np.int64)
+    # image ids follow the ground truth's frame names, sorted (scalabel evaluate_det)
+    by_name = sorted(keep.tolist(), key=gt.names.__getitem__)
+    image_of_frame = np.full(len(gt.names), -1, dtype=np.int64)
+    image_of_frame[by_name] = np.arange(len(by_name))
+
+    g_img = image_of_frame[gt.frame]
+    g_keep = g_img >= 0
+    g_img, g_cls = g_img[g_keep], gt.cls[g_keep]
+    g_box, g_crowd = gt.box[g_keep], gt.ignore[g_keep]
+
+    gt_frame_of_pred = np.array([gt.frame_index.get(n, -1) for n in pred.names], dtype=np.int64)
+    p_gtframe = gt_frame_of_pred[pred.frame] if len(pred) else np.zeros(0, dtype=np.int64)
+    p_img = np.where(p_gtframe >= 0, image_of_frame[np.maximum(p_gtframe, 0)], -1)
+    p_keep = p_img >= 0
+    p_img, p_cls, p_box, p_score = p_img[p_keep], pred.cls[p_keep], pred.box[p_keep], pred.score[p_keep]
+
+    if len(p_img) == 0:
+        per_class, overall = _empty_metrics(g_cls)
+        return DetMetrics(per_class, overall, len(by_name), len(g_cls), 0)
+
+    # COCO boxes [x, y, w, h] with the +1 convention of scalabel's converter, in its operation order
+    def xywh(box: np.ndarray) -> np.ndarray:
+        return np.stack([box[:, 0], box[:, 1], box[:, 2] - box[:, 0] + 1, box[:, 3] - box[:, 1] + 1], axis=1)
+
+    g_key = g_img * n_classes + g_cls
+    g_order = np.argsort(g_key, kind="stable")
+    g_key, g_xywh, g_crowd, g_cls = g_key[g_order], xywh(g_box[g_order]), g_crowd[g_order], g_cls[g_order]
+
+    d_key = p_img * n_classes + p_cls
+    d_order = np.lexsort((-p_score, d_key))  # stable: ties keep label order, as mergesort in COCOeval
+    d_key, d_xywh, d_score, d_cls = d_key[d_order], xywh(p_box[d_order]), p_score[d_order], p_cls[d_order]
+    starts = np.flatnonzero(np.r_[True, d_key[1:] != d_key[:-1]])
+    d_rank = np.arange(len(d_key)) - np.repeat(starts, np.diff(np.r_[starts, len(d_key)]))
+    top = d_rank < MAX_DETS[-1]  # COCOeval keeps maxDets[-1] per (image, class)
+    d_key, d_xywh, d_score, d_cls, d_rank = d_key[top], d_xywh[top], d_score[top], d_cls[top], d_rank[top]
+
+    groups = np.union1d(g_key, d_key)
+    gt_start = np.searchsorted(g_key, groups, side="left")
+    gt_start = np.r_[gt_start, len(g_key)].astype(np.int64)
+    dt_start = np.searchsorted(d_key, groups, side="left")
+    dt_start = np.r_[dt_start, len(d_key)].astype(np.int64)
+    A, T = len(AREA_RANGES), len(IOU_THRESHOLDS)
+    dt_matched = np.zeros((A, T, len(d_key)), dtype=bool)
+    dt_ignored = np.zeros((A, T, len(d_key)), dtype=bool)
+    gt_ignored = np.zeros((A, len(g_key)), dtype=bool)
+    match_groups(gt_start, np.ascontiguousarray(g_xywh), g_crowd, dt_start, np.ascontiguousarray(d_xywh),
+                 AREA_RANGES, IOU_THRESHOLDS, dt_matched, dt_ignored, gt_ignored)
+    precision, recall = accumulate(n_classes, g_cls, gt_ignored, d_cls, d_rank, d_score, dt_matched, dt_ignored)
+    per_class, overall = _summarise(precision, recall)
+    return DetMetrics(per_class, overall, len(by_name), len(g_cls), len(p_img))
+
+
+def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike[str],
+                   by: tuple[str, ...] = (), nproc: int | None = None) -> EvalReport:
+    """Evaluate a Scalabel prediction file against a det_20 label file.
+
+    ``by`` names frame attributes (weather, scene, timeofday): the same metrics are computed
+    on each subset of frames sharing a value. ``nproc`` sets the matching threads.
+    """
+    for cond in by:
+        if cond not in FRAME_CONDITIONS:
+            raise LabelError(f"cannot break down by '{cond}': choose from {', '.join(FRAME_CONDITIONS)}")
+    if nproc:
+        import numba
+
+        numba.set_num_threads(max(1, min(nproc, numba.config.NUMBA_NUM_THREADS)))
+    gt = read_det_labels(gt_path, predictions=False)
+    pred = read_det_labels(pred_path, predictions=True)
+    metrics = evaluate_labels(gt, pred)
+    pred_names = set(pred.names)
+    report = EvalReport(
+        gt_path=Path(gt_path), pred_path=Path(pred_path), metrics=metrics,
+        frames_without_predictions=sum(1 for n in gt.names if n not in pred_names),
+        predicted_frames_not_in_gt=sum(1 for n in pred.names if n not in gt.frame_index),
+        empty_predictions=metrics.n_pred == 0)
+    for cond in by:
+        values: dict[str, list[int]] = {}
+        for i, attrs in enumerate(gt.attributes):
+            values.setdefault(str(attrs.get(cond, "undefined")), []).append(i)
+        report.by[cond] = {v: evaluate_labels(gt, pred, np.array(idx)) for v, idx in sorted(values.items())}
+    return report
+
+
+def write_official_json(metrics: DetMetrics, path: str | os.PathLike[str]) -> None:
+    """Write the official ``--out-file`` JSON (NaN as bare NaN, as json.dump does), atomically."""
+    import json
+
+    from .atomic_write import atomic_write_text
+
+    atomic_write_text(path, json.dumps(metrics.to_official(), indent=2))
+
+
+def is_nan(value: float) -> bool:
+    return isinstance(value, float) and math.isnan(value)
