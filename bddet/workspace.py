@@ -225,3 +225,24 @@ def record_weights(ws: Workspace, name: str, path: Path, md5: str | None, verifi
     with ws.edit() as manifest:
         manifest["weights"][name] = {"path": str(path), "md5": md5, "verified": verified}
         manifest["current"]["model"] = name
+
+
+def next_record_id(records: dict, prefix: str) -> str:
+    """The next free id like ``eval-3`` in a manifest section."""
+    n = 1
+    while f"{prefix}-{n}" in records:
+        n += 1
+    return f"{prefix}-{n}"
+
+
+def resolve_run(ws: Workspace, run: str | None) -> tuple[str, dict]:
+    """An inference run record by id, or the current run when ``run`` is None."""
+    manifest = ws.read()
+    run_id = run or manifest["current"]["run"]
+    if not run_id:
+        raise ManifestError(f"{ws.manifest_path}: no inference run yet; run `bddet infer` or pass --preds FILE")
+    record = manifest["infer_runs"].get(run_id)
+    if record is None:
+        known = ", ".join(manifest["infer_runs"]) or "none"
+        raise ManifestError(f"{ws.manifest_path}: no inference run '{run_id}' (known: {known})")
+    return run_id, record

@@ -48,7 +48,7 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     """A rich table on stdout; columns from ``right_align_from`` on are right-aligned (numbers)."""
     table = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)
     for i, col in enumerate(columns):
-        table.add_column(col, justify="right" if i >= right_align_from else "left", no_wrap=(i == 0))
+        table.add_column(col, justify="right" if i >= right_align_from else "left", no_wrap=True)
     for row in rows:
         table.add_row(*(str(c) for c in row))
     console.print(table)

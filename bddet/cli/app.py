@@ -13,6 +13,7 @@ import typer
 
 from ..errors import BddetError
 from . import download as download_cmd
+from . import eval as eval_cmd
 from . import init as init_cmd
 from . import models as models_cmd
 from ._output import error
@@ -64,7 +65,7 @@ def _funnel(fn: Callable) -> Callable:
     return wrapper
 
 
-for module in (init_cmd, models_cmd, download_cmd):
+for module in (init_cmd, models_cmd, download_cmd, eval_cmd):
     app.command(module.NAME, help=module.command.__doc__, epilog=module.EXAMPLE)(_funnel(module.command))
 
 

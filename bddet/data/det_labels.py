@@ -70,8 +70,18 @@ def _load_json(path: Path):
         return []
     try:
         return orjson.loads(raw)
-    except orjson.JSONDecodeError as e:
-        raise LabelError(f"{path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except orjson.JSONDecodeError:
+        pass
+    # orjson is strict; Python's json (which wrote many such files) also reads NaN and Infinity,
+    # and the official evaluator reads with it, so it has the last word.
+    import json
+
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        where = f" at line {e.lineno}, column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
+        msg = e.msg if isinstance(e, json.JSONDecodeError) else "not UTF-8 text"
+        raise LabelError(f"{path}: malformed JSON{where}: {msg}") from None
 
 
 def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLabels:

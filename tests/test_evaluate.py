@@ -1,0 +1,124 @@
+"""Parity with the official evaluator, run from the tests on generated sets."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bddet.data.det_labels import LabelError
+from bddet.data.synthetic import make_det_frames
+from bddet.evaluate import METRICS, evaluate_files
+
+CLASSES_PLUS = ("pedestrian", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle", "traffic light",
+                "traffic sign")
+
+
+def official(gt: Path, pred: Path, tmp: Path) -> dict:
+    out = tmp / f"official-{gt.stem}-{pred.stem}.json"
+    subprocess.run([sys.executable, "-m", "bdd100k.eval.run", "-t", "det", "-g", str(gt), "-r", str(pred),
+                    "--out-file", str(out), "--nproc", "1"], check=True, capture_output=True)
+    return json.loads(out.read_text())
+
+
+def assert_same(official_result: dict, ours: dict) -> None:
+    assert list(ours) == list(METRICS) == list(official_result)
+    for metric in METRICS:
+        for theirs, mine in zip(official_result[metric], ours[metric]):
+            assert list(theirs) == list(mine)
+            for key in theirs:
+                a, b = theirs[key], mine[key]
+                if math.isnan(a):
+                    assert math.isnan(b), (metric, key, a, b)
+                else:
+                    assert abs(a - b) <= 1e-6, (metric, key, a, b)
+
+
+def write(path: Path, frames) -> Path:
+    path.write_text(json.dumps(frames))
+    return path
+
+
+@pytest.mark.parametrize("seed, n_frames", [(1, 40), (2, 120)])
+def test_identical_to_the_official_evaluator_on_generated_sets(tmp_path, seed, n_frames):
+    gt_frames, pred_frames = make_det_frames(n_frames, seed=seed)
+    # classes on one side only: no 'train' ground truth exists, and no rider is ever predicted
+    for f in pred_frames:
+        f["labels"] = [lb for lb in f["labels"] if lb["category"] != "rider"]
+    gt, pred = write(tmp_path / "gt.json", gt_frames), write(tmp_path / "pred.json", pred_frames)
+    ours = evaluate_files(gt, pred).metrics.to_official()
+    assert_same(official(gt, pred, tmp_path), ours)
+    assert math.isnan(ours["AP"][0]["train"]) and ours["AP"][0]["rider"] == 0.0
+
+
+def test_breakdown_by_weather_equals_the_official_on_each_subset(tmp_path):
+    gt_frames, pred_frames = make_det_frames(60, seed=3)
+    gt, pred = write(tmp_path / "gt.json", gt_frames), write(tmp_path / "pred.json", pred_frames)
+    report = evaluate_files(gt, pred, by=("weather",))
+    assert sum(m.n_frames for m in report.by["weather"].values()) == 60
+    for value in ("clear", "rainy"):
+        subset = write(tmp_path / f"gt-{value}.json", [f for f in gt_frames if f["attributes"]["weather"] == value])
+        assert_same(official(subset, pred, tmp_path), report.by["weather"][value].to_official())
+
+
+def test_empty_predictions_give_zeros_like_the_official(tmp_path):
+    gt_frames, _ = make_det_frames(10, seed=4)
+    gt = write(tmp_path / "gt.json", gt_frames)
+    for name, content in (("empty-list.json", "[]"), ("frames-no-labels.json", json.dumps(
+            [{"name": f["name"], "labels": []} for f in gt_frames]))):
+        pred = tmp_path / name
+        pred.write_text(content)
+        report = evaluate_files(gt, pred)
+        assert report.empty_predictions
+        assert_same(official(gt, pred, tmp_path), report.metrics.to_official())
+    assert report.metrics.overall["AP"] == 0.0 and math.isnan(report.metrics.per_class["AP"]["train"])
+
+
+def test_crowd_ignored_and_mapped_names_by_hand(tmp_path):
+    box = {"x1": 100, "y1": 100, "x2": 199, "y2": 199}
+    gt = write(tmp_path / "gt.json", [
+        {"name": "a.jpg", "labels": [
+            {"id": "1", "category": "van", "box2d": box},                       # -> car
+            {"id": "2", "category": "other person", "box2d": {"x1": 400, "y1": 100, "x2": 449, "y2": 199}},
+            {"id": "3", "category": "pedestrian", "attributes": {"crowd": True},
+             "box2d": {"x1": 600, "y1": 100, "x2": 799, "y2": 399}}]}])
+    pred = write(tmp_path / "pred.json", [
+        {"name": "a.jpg", "labels": [
+            {"id": "p1", "category": "car", "score": 0.9, "box2d": box},
+            {"id": "p2", "category": "person", "score": 0.8, "box2d": {"x1": 400, "y1": 100, "x2": 449, "y2": 199}},
+            {"id": "p3", "category": "pedestrian", "score": 0.7, "box2d": {"x1": 650, "y1": 150, "x2": 700, "y2": 250}}]},
+        {"name": "not-labelled.jpg", "labels": [{"id": "p4", "category": "car", "score": 1.0, "box2d": box}]}])
+    report = evaluate_files(gt, pred)
+    assert_same(official(gt, pred, tmp_path), report.metrics.to_official())
+    assert report.metrics.per_class["AP"]["car"] == pytest.approx(100.0)
+    # both pedestrian detections fall on ignore regions: no non-ignored pedestrian GT at all -> NaN
+    assert math.isnan(report.metrics.per_class["AP"]["pedestrian"])
+    assert report.predicted_frames_not_in_gt == 1
+
+
+@pytest.mark.parametrize("label, problem", [
+    ({"category": "dog", "score": 1, "box2d": {"x1": 0, "y1": 0, "x2": 1, "y2": 1}}, "unknown category 'dog'"),
+    ({"category": "car", "score": float("nan"), "box2d": {"x1": 0, "y1": 0, "x2": 1, "y2": 1}}, "score is NaN"),
+    ({"category": "car", "score": 0.5, "box2d": {"x1": 0, "y1": 0, "x2": float("inf"), "y2": 1}}, "infinite"),
+    ({"category": "car", "score": 0.5, "box2d": {"x1": 5, "y1": 0, "x2": 1, "y2": 1}}, "inverted"),
+    ({"category": "car", "box2d": {"x1": 0, "y1": 0, "x2": 1, "y2": 1}}, "no 'score'"),
+])
+def test_bad_predictions_name_the_frame_and_problem(tmp_path, label, problem):
+    gt = write(tmp_path / "gt.json", [{"name": "a.jpg", "labels": []}])
+    pred = tmp_path / "pred.json"
+    pred.write_text(json.dumps([{"name": "a.jpg", "labels": [label]}]))
+    with pytest.raises(LabelError, match=problem) as err:
+        evaluate_files(gt, pred)
+    assert "frame 'a.jpg'" in str(err.value)
+
+
+def test_duplicate_frames_and_malformed_json_are_reported(tmp_path):
+    gt = write(tmp_path / "gt.json", [{"name": "a.jpg"}, {"name": "a.jpg"}])
+    pred = write(tmp_path / "pred.json", [])
+    with pytest.raises(LabelError, match="'a.jpg' appears more than once"):
+        evaluate_files(gt, pred)
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"name": "a.jpg",\n  "labels": [}]')
+    with pytest.raises(LabelError, match=r"bad.json: malformed JSON at line 2, column 14: Expecting value"):
+        evaluate_files(bad, pred)
