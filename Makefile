@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q "pip>=23" "setuptools>=77,<81" wheel
 	$(PIP) install -q $(TORCH_PINS) "setuptools>=77,<81"
-	@$(PY) -c "import mmcv, mmcv.ops" 2>/dev/null || $(MAKE) --no-print-directory mmcv
+	@$(PY) -c "import importlib.metadata as m; assert m.version('mmcv') == '2.1.0'" 2>/dev/null || $(MAKE) --no-print-directory mmcv
 	$(PIP) install -q -e ".[test]"
 	@touch $(STAMP)
 	@echo "bddet installed: $(VENV)/bin/bddet"

@@ -30,6 +30,7 @@ class ZooModel:
     strong: bool
     ap_val: float
     ap_test: float
+    params: int = 0
     tricks: bool = False
     proposals: int | None = None
 

@@ -92,7 +92,11 @@ def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLa
     duplicate frame names, each naming the frame.
     """
     path = Path(path)
-    data = _load_json(path)
+    return parse_det_frames(_load_json(path), path, predictions=predictions)
+
+
+def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
+    """Like read_det_labels, for frames already in memory (``path`` names them in messages)."""
     if isinstance(data, dict) and "frames" in data:
         data = data["frames"]
     if not isinstance(data, list):

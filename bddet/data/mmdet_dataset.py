@@ -1,0 +1,76 @@
+"""BDD100KDetDataset: MMDetection 3.x reads det_20 Scalabel JSON directly, no COCO step.
+
+Semantics of bdd100k 1.0.1 ``label/to_coco.py`` as the original zoo trained with them:
+the 10 classes in the official order, the name and ignored mappings, crowd and ignored
+boxes as ignore regions (``ignore_flag``, never training targets), boxes as COCO
+``[x1, y1, x2 - x1 + 1, y2 - y1 + 1]`` which MMDetection turns into ``[x1, y1, x2 + 1, y2 + 1]``,
+and frames without boxes dropped from training but kept for inference.
+Without ``ann_file`` it lists an image folder (the test split, or a user's own images).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from mmdet.datasets import BaseDetDataset
+from mmdet.registry import DATASETS
+
+from .categories import CLASSES
+from .det_labels import read_det_labels
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+# A palette for mmdet's visualiser, one colour per class (same order as CLASSES).
+PALETTE = [(220, 20, 60), (255, 0, 0), (0, 0, 142), (0, 0, 70), (0, 60, 100), (0, 80, 100), (0, 0, 230),
+           (119, 11, 32), (250, 170, 30), (220, 220, 0)]
+
+
+def list_images(folder: str | os.PathLike[str]) -> list[str]:
+    """Image files below ``folder`` as sorted relative paths (the frame names bddet writes)."""
+    root = Path(folder)
+    found = [p.relative_to(root).as_posix() for p in root.rglob("*")
+             if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()]
+    return sorted(found)
+
+
+@DATASETS.register_module()
+class BDD100KDetDataset(BaseDetDataset):
+    """BDD100K detection: Scalabel det_20 labels (``ann_file``) or an image folder (no ``ann_file``).
+
+    ``image_names`` restricts/sets the frames explicitly (used by ``bddet infer`` for files and globs).
+    """
+
+    METAINFO = {"classes": CLASSES, "palette": PALETTE}
+
+    def __init__(self, *args, image_names: list[str] | None = None, **kwargs) -> None:
+        self._image_names = image_names
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        img_root = self.data_prefix.get("img", "")
+        if not self.ann_file:
+            names = self._image_names if self._image_names is not None else list_images(img_root)
+            return [{"img_path": os.path.join(img_root, n), "img_id": i, "file_name": n, "instances": []}
+                    for i, n in enumerate(names)]
+        labels = read_det_labels(self.ann_file, predictions=False)
+        # boxes come grouped by frame, in file order
+        bounds = np.r_[0, np.cumsum(np.bincount(labels.frame, minlength=len(labels.names)))].tolist()
+        boxes = labels.box.copy()
+        boxes[:, 2:] += 1  # scalabel's +1 width/height convention, as the released models were trained
+        box_rows = boxes.tolist()
+        cls_rows = labels.cls.tolist()
+        ign_rows = labels.ignore.astype(int).tolist()
+        data_list = []
+        for i, name in enumerate(labels.names):
+            lo, hi = bounds[i], bounds[i + 1]
+            instances = [{"bbox": box_rows[j], "bbox_label": cls_rows[j], "ignore_flag": ign_rows[j]}
+                         for j in range(lo, hi)]
+            data_list.append({"img_path": os.path.join(img_root, name), "img_id": i, "file_name": name,
+                              "height": 720, "width": 1280, "instances": instances})
+        return data_list
+
+    def filter_data(self) -> list[dict]:
+        """Training drops frames without any box (as the original's COCO filter); tests keep all."""
+        if self.test_mode or not (self.filter_cfg or {}).get("filter_empty_gt", False):
+            return self.data_list
+        return [d for d in self.data_list if d["instances"]]

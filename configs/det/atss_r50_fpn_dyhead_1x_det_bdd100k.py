@@ -1,0 +1,10 @@
+# ATSS + DyHead, R-50-FPN, 1x schedule.
+# BDD100K zoo model atss_r50_fpn_dyhead_1x_det_bdd100k: published box AP 32.84 val, 31.61 test.
+_base_ = [
+    './_base_/models/atss_r50_fpn_dyhead.py',
+    './_base_/datasets/bdd100k.py',
+    './_base_/schedules/schedule_1x.py',
+    './_base_/default_runtime.py',
+]
+
+optim_wrapper = dict(optimizer=dict(lr=0.02))  # the original set 0.02 for ATSS + DyHead (batch 32)

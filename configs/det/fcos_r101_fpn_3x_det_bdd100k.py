@@ -1,0 +1,18 @@
+# FCOS, R-101-FPN, 3x schedule, multi-scale training.
+# BDD100K zoo model fcos_r101_fpn_3x_det_bdd100k: published box AP 31.13 val, 29.62 test.
+_base_ = [
+    './_base_/models/fcos_r50-caffe_fpn_gn-head.py',
+    './_base_/datasets/bdd100k_ms.py',
+    './_base_/schedules/schedule_3x.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://detectron/resnet101_caffe')))
+# SGD lr 0.01 with doubled bias lr, no bias decay, gradient clipping at 35 (the original fcos rows)
+optim_wrapper = dict(
+    optimizer=dict(lr=0.01), paramwise_cfg=dict(bias_lr_mult=2.0, bias_decay_mult=0.0),
+    clip_grad=dict(max_norm=35, norm_type=2))
+param_scheduler = [
+    dict(type='ConstantLR', factor=1.0 / 3, by_epoch=False, begin=0, end=500),
+    dict(type='MultiStepLR', begin=0, end=36, by_epoch=True, milestones=[24, 33], gamma=0.1),
+]

@@ -1,0 +1,17 @@
+# FCOS, R-50-FPN, 1x schedule.
+# BDD100K zoo model fcos_r50_fpn_1x_det_bdd100k: published box AP 27.69 val, 26.16 test.
+_base_ = [
+    './_base_/models/fcos_r50-caffe_fpn_gn-head.py',
+    './_base_/datasets/bdd100k.py',
+    './_base_/schedules/schedule_1x.py',
+    './_base_/default_runtime.py',
+]
+
+# SGD lr 0.01 with doubled bias lr, no bias decay, gradient clipping at 35 (the original fcos rows)
+optim_wrapper = dict(
+    optimizer=dict(lr=0.01), paramwise_cfg=dict(bias_lr_mult=2.0, bias_decay_mult=0.0),
+    clip_grad=dict(max_norm=35, norm_type=2))
+param_scheduler = [
+    dict(type='ConstantLR', factor=1.0 / 3, by_epoch=False, begin=0, end=500),
+    dict(type='MultiStepLR', begin=0, end=12, by_epoch=True, milestones=[8, 11], gamma=0.1),
+]

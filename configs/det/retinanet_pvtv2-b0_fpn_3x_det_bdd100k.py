@@ -1,0 +1,17 @@
+# RetinaNet, PVTv2-B0, 3x schedule, multi-scale training.
+# BDD100K zoo model retinanet_pvtv2-b0_fpn_3x_det_bdd100k: published box AP 31.89 val, 31.08 test.
+_base_ = [
+    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/datasets/bdd100k_ms.py',
+    './_base_/schedules/schedule_3x.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(_delete_=True, type='PyramidVisionTransformerV2', embed_dims=32, num_layers=[2, 2, 2, 2],
+                  init_cfg=dict(type='Pretrained', checkpoint='https://github.com/whai362/PVT/releases/download/v2/pvt_v2_b0.pth')),
+    neck=dict(in_channels=[32, 64, 160, 256]),
+    bbox_head=dict(num_classes=10))
+train_dataloader = dict(batch_size=2, num_workers=2)  # the original trained PVT with 2 images per GPU
+auto_scale_lr = dict(base_batch_size=16)  # 8 GPUs x 2 images
+optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=0.0001, weight_decay=0.0001))

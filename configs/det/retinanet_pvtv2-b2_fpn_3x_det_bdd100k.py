@@ -1,0 +1,18 @@
+# RetinaNet, PVTv2-B2, 3x schedule, multi-scale training.
+# BDD100K zoo model retinanet_pvtv2-b2_fpn_3x_det_bdd100k: published box AP 32.98 val, 32.60 test.
+# The original pointed its _base_ at a file that does not exist; this is the recipe it meant.
+_base_ = [
+    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/datasets/bdd100k_ms.py',
+    './_base_/schedules/schedule_3x.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(_delete_=True, type='PyramidVisionTransformerV2', embed_dims=64, num_layers=[3, 4, 6, 3],
+                  init_cfg=dict(type='Pretrained', checkpoint='https://github.com/whai362/PVT/releases/download/v2/pvt_v2_b2.pth')),
+    neck=dict(in_channels=[64, 128, 320, 512]),
+    bbox_head=dict(num_classes=10))
+train_dataloader = dict(batch_size=2, num_workers=2)  # the original trained PVT with 2 images per GPU
+auto_scale_lr = dict(base_batch_size=16)  # 8 GPUs x 2 images
+optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=0.0001, weight_decay=0.0001))

@@ -1,0 +1,11 @@
+# RetinaNet, R-101-FPN, 3x schedule, multi-scale training.
+# BDD100K zoo model retinanet_r101_fpn_3x_det_bdd100k: published box AP 31.29 val, 30.62 test.
+_base_ = [
+    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/datasets/bdd100k_ms.py',
+    './_base_/schedules/schedule_3x.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')), bbox_head=dict(num_classes=10))
+optim_wrapper = dict(optimizer=dict(lr=0.02))  # the original set 0.02 for RetinaNet (batch 32)

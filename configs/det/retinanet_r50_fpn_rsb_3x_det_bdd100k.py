@@ -1,0 +1,16 @@
+# RetinaNet, R-50-FPN, 3x schedule, multi-scale training.
+# BDD100K zoo model retinanet_r50_fpn_rsb_3x_det_bdd100k: published box AP 31.13 val, 30.51 test.
+_base_ = [
+    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/datasets/bdd100k_ms.py',
+    './_base_/schedules/schedule_3x.py',
+    './_base_/default_runtime.py',
+]
+
+# ResNet-50 trained with the 'ResNet strikes back' A1 recipe (mmcls checkpoint)
+model = dict(
+    backbone=dict(init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint='https://download.openmmlab.com/mmclassification/v0/resnet/resnet50_8xb256-rsb-a1-600e_in1k_20211228-20e21305.pth')),
+    bbox_head=dict(num_classes=10))
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='AdamW', lr=0.0001, weight_decay=0.05),
+    paramwise_cfg=dict(norm_decay_mult=0.0, bypass_duplicate=True))
