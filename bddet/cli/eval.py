@@ -8,7 +8,6 @@ from typing import Annotated, List, Optional
 import typer
 
 from ..data.categories import FRAME_CONDITIONS
-from ..evaluate import OVERALL, evaluate_files, write_official_json
 from ..workspace import find_workspace, find_workspace_or_none, next_record_id, resolve_run
 from ..zoo import list_models
 from ._options import JsonOpt, WorkspaceOpt
@@ -42,6 +41,8 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Score predictions exactly as the official BDD100K evaluator, much faster."""
+    from ..evaluate import OVERALL, evaluate_files, write_official_json  # numpy/numba: only when evaluating
+
     if split not in ("val", "train"):
         raise typer.BadParameter("labels exist for val and train only (test is scored by the BDD100K server)",
                                  param_hint="--set")
