@@ -65,3 +65,20 @@ def load_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] 
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def parse_cfg_options(items) -> dict:
+    """``KEY=VALUE`` strings as mmengine's DictAction reads them: values are Python literals where
+    they parse (``(320, 192)``, ``None``, ``0.5``), else strings."""
+    import ast
+
+    out = {}
+    for item in items or ():
+        if "=" not in item:
+            raise ConfigError(f"--cfg-options: '{item}' is not KEY=VALUE")
+        key, value = item.split("=", 1)
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = value
+    return out

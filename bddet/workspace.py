@@ -246,3 +246,13 @@ def resolve_run(ws: Workspace, run: str | None) -> tuple[str, dict]:
         known = ", ".join(manifest["infer_runs"]) or "none"
         raise ManifestError(f"{ws.manifest_path}: no inference run '{run_id}' (known: {known})")
     return run_id, record
+
+
+def record_run(ws: Workspace, section: str, prefix: str, record: dict, make_current: bool = True) -> str:
+    """Add a run record under a fresh id (``infer-3``), optionally making it the current run."""
+    with ws.edit() as manifest:
+        run_id = next_record_id(manifest[section], prefix)
+        manifest[section][run_id] = record
+        if make_current and section == "infer_runs":
+            manifest["current"]["run"] = run_id
+    return run_id

@@ -59,3 +59,38 @@ def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+class ImageProgress:
+    """A rich progress bar with images/s on stderr (nothing when stderr is not a terminal).
+
+    Use as a context manager; call it with (done, total) as the library reports progress.
+    """
+
+    def __init__(self, label: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err_console,
+                                  disable=not err_console.is_terminal)
+        self._label = label
+        self._task = None
+        self._start = None
+
+    def __enter__(self) -> "ImageProgress":
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.__exit__(*exc)
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        now = time.perf_counter()
+        if self._task is None:
+            self._task = self._progress.add_task(self._label, total=total, rate="")
+            self._start, self._first = now, done
+        elapsed = now - self._start
+        rate = f"{(done - self._first) / elapsed:.1f} img/s" if elapsed > 0 and done > self._first else ""
+        self._progress.update(self._task, completed=done, total=total, rate=rate)

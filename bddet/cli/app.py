@@ -14,6 +14,7 @@ import typer
 from ..errors import BddetError
 from . import download as download_cmd
 from . import eval as eval_cmd
+from . import infer as infer_cmd
 from . import init as init_cmd
 from . import models as models_cmd
 from ._output import error
@@ -65,10 +66,14 @@ def _funnel(fn: Callable) -> Callable:
     return wrapper
 
 
-for module in (init_cmd, models_cmd, download_cmd, eval_cmd):
+for module in (init_cmd, models_cmd, download_cmd, infer_cmd, eval_cmd):
     app.command(module.NAME, help=module.command.__doc__, epilog=module.EXAMPLE)(_funnel(module.command))
 
 
 def main() -> None:
     """Console-script entry point."""
+    import warnings
+
+    # mmengine and mmcv import pkg_resources, deprecated in setuptools 80: not the user's concern
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     app(prog_name="bddet")

@@ -1,0 +1,277 @@
+"""Inference over BDD100K sets or a user's images: batched, sharded across processes, resumable.
+
+Each process (one per GPU under torchrun, or one on its own) runs the model on a disjoint
+shard of the images and appends its frames to ``<out>/.parts/`` as it goes; rank 0 then
+merges the parts in dataset order into ``<out>/det.json`` (Scalabel format) with one atomic
+write. ``resume`` skips the images any earlier part already holds.
+"""
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import BddetError
+from .launch import init_distributed, rank_and_world
+
+PARTS_DIR = ".parts"
+RESULT_NAME = "det.json"
+
+
+class InferError(BddetError):
+    """Inference inputs that cannot be used."""
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """Where the images are: a data root with a prefix, an optional label file, optional explicit names."""
+
+    data_root: str
+    img_prefix: str
+    ann_file: str = ""
+    names: tuple[str, ...] | None = None
+    description: str = ""
+
+
+def set_source(data_root: Path, split: str) -> ImageSource:
+    """A BDD100K split: labelled val/train (frame names from the labels) or the test image folder."""
+    folder = data_root / "images" / "100k" / split
+    if not folder.is_dir():
+        raise InferError(f"{folder}: no such folder (the {split} images of the data root)")
+    ann = data_root / "labels" / "det_20" / f"det_{split}.json"
+    if split != "test" and not ann.is_file():
+        raise InferError(f"{ann}: no such label file (needed for the {split} frame list)")
+    return ImageSource(str(data_root), f"images/100k/{split}/", f"labels/det_20/det_{split}.json" if split != "test"
+                       else "", None, f"set {split}")
+
+
+def images_source(inputs: Sequence[str]) -> ImageSource:
+    """Images given as one folder, files, or glob patterns; names are relative to their common folder."""
+    from .data.mmdet_dataset import IMAGE_EXTENSIONS, list_images
+
+    if len(inputs) == 1 and Path(inputs[0]).is_dir():
+        root = Path(inputs[0]).resolve()
+        names = list_images(root)
+        if not names:
+            raise InferError(f"{root}: no images in this folder ({', '.join(IMAGE_EXTENSIONS)})")
+        return ImageSource(str(root), "", "", tuple(names), f"images {root}")
+    files: list[Path] = []
+    for item in inputs:
+        if any(ch in item for ch in "*?["):
+            matched = sorted(Path(p) for p in glob.glob(item, recursive=True)
+                             if Path(p).suffix.lower() in IMAGE_EXTENSIONS)
+            if not matched:
+                raise InferError(f"{item}: the pattern matches no image")
+            files += matched
+        elif Path(item).is_file():
+            files.append(Path(item))
+        elif Path(item).is_dir():
+            raise InferError(f"{item}: give a single folder on its own, or files and patterns")
+        else:
+            raise InferError(f"{item}: no such file or folder")
+    files = [f.resolve() for f in dict.fromkeys(files)]
+    root = Path(os.path.commonpath([str(f.parent) for f in files]))
+    return ImageSource(str(root), "", "", tuple(f.relative_to(root).as_posix() for f in files),
+                       f"{len(files)} images under {root}")
+
+
+class _Items:
+    """Dataset items with their index; an unreadable image becomes an error record, not a crash."""
+
+    def __init__(self, dataset, indices: list[int]) -> None:
+        self.dataset, self.indices = dataset, indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, k: int):
+        i = self.indices[k]
+        try:
+            return i, self.dataset[i], None
+        except Exception as e:  # noqa: BLE001 - sorted out below
+            path = self.dataset.get_data_info(i)["img_path"]
+            if _decodes(path):
+                raise InferError(f"{path}: preparing the image failed ({type(e).__name__}: {e})") from None
+            return i, None, f"{path}: {str(e).splitlines()[0][:200]}"
+
+
+def _decodes(path: str) -> bool:
+    """Whether an image file decodes at all (to tell a corrupt image from a pipeline error)."""
+    import mmcv
+
+    try:
+        return mmcv.imread(path) is not None
+    except Exception:  # noqa: BLE001 - any decoder failure
+        return False
+
+
+def _collate(batch):
+    from mmengine.dataset import pseudo_collate
+
+    good = [(i, d) for i, d, err in batch if err is None]
+    errors = [(i, err) for i, _, err in batch if err is not None]
+    data = pseudo_collate([d for _, d in good]) if good else None
+    return [i for i, _ in good], data, errors
+
+
+def _read_parts(parts: Path) -> tuple[dict[int, dict], dict[int, str]]:
+    """Frames and unreadable images recorded so far by any process, by dataset index."""
+    frames: dict[int, dict] = {}
+    skipped: dict[int, str] = {}
+    for part in sorted(parts.glob("part-*.jsonl")):
+        with open(part, encoding="utf-8") as f:
+            for line in f:
+                if not line.endswith("\n"):
+                    break  # a line cut short by a crash: that image is done again
+                rec = json.loads(line)
+                if "frame" in rec:
+                    frames[rec["i"]] = rec["frame"]
+                else:
+                    skipped[rec["i"]] = rec["error"]
+    return frames, skipped
+
+
+def _build_model(config: str, weights: str, data_root: str, device: str, score_thr: float | None,
+                 cfg_options: dict | None):
+    from mmdet.utils import register_all_modules
+    from mmengine.utils import import_modules_from_strings
+
+    from .checkpoint import load_checkpoint_file, load_weights_strictly
+    from .config import load_config
+
+    register_all_modules()
+    cfg = load_config(config, data_root, cfg_options)
+    if cfg.get("custom_imports"):
+        import_modules_from_strings(**cfg.custom_imports)
+    if score_thr is not None:
+        test_cfg = cfg.model.get("test_cfg") or {}
+        target = test_cfg.get("rcnn", test_cfg) if isinstance(test_cfg, dict) else {}
+        if isinstance(target, dict) and "score_thr" in target:
+            target["score_thr"] = score_thr
+    from mmdet.registry import MODELS
+
+    model = MODELS.build(cfg.model)
+    load_weights_strictly(model, load_checkpoint_file(weights), weights)
+    return cfg, model.to(device).eval()
+
+
+def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, device: str = "cpu",
+                       batch_size: int = 1, workers: int = 2, fp16: bool = False, score_thr: float | None = None,
+                       resume: bool = False, skip_unreadable: bool = False, cfg_options: Sequence[str] = (),
+                       on_progress: Callable[[int, int], None] | None = None) -> dict | None:
+    """Run this process's shard; rank 0 merges all shards into det.json and returns a summary.
+
+    ``source`` is an ImageSource as a dict. Raises InferError for unusable inputs, and for
+    unreadable images unless ``skip_unreadable``.
+    """
+    import torch
+    import torch.distributed as dist
+    from mmdet.registry import DATASETS
+
+    from .data.det_output import detections_to_frame, number_labels
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InferError("--device cuda, but PyTorch sees no GPU here; use --device cpu")
+    init_distributed(device)
+    rank, world, local_rank = rank_and_world()
+    dev = f"cuda:{local_rank}" if device == "cuda" else "cpu"
+    if device == "cuda":
+        torch.backends.cudnn.benchmark = True
+    src = ImageSource(**{**source, "names": tuple(source["names"]) if source.get("names") is not None else None})
+    from .config import parse_cfg_options
+
+    cfg, model = _build_model(config, weights, src.data_root, dev, score_thr, parse_cfg_options(cfg_options))
+    dataset = DATASETS.build(dict(type="BDD100KDetDataset", data_root=src.data_root, ann_file=src.ann_file,
+                                  data_prefix=dict(img=src.img_prefix), test_mode=True,
+                                  pipeline=cfg.test_dataloader.dataset.pipeline,
+                                  image_names=list(src.names) if src.names is not None else None))
+    n = len(dataset)
+    if n == 0:
+        raise InferError(f"{src.description or src.data_root}: no images to run on")
+    out = Path(out_dir)
+    parts = out / PARTS_DIR
+    if rank == 0:
+        if not resume and parts.exists():
+            shutil.rmtree(parts)
+        parts.mkdir(parents=True, exist_ok=True)
+    if world > 1:
+        dist.barrier()
+    done, skipped_before = _read_parts(parts) if resume else ({}, {})
+    todo = [i for i in range(n) if i not in done and i not in skipped_before][rank::world]
+    loader = torch.utils.data.DataLoader(_Items(dataset, todo), batch_size=batch_size, num_workers=workers,
+                                         collate_fn=_collate, shuffle=False)
+    part_file = parts / f"part-{rank}-of-{world}-{os.getpid()}.jsonl"
+    thr = score_thr if score_thr is not None else 0.0
+    autocast = torch.autocast("cuda", dtype=torch.float16) if (fp16 and device == "cuda") else contextlib.nullcontext()
+    processed = 0
+    started = time.perf_counter()
+    with open(part_file, "a", encoding="utf-8") as sink, torch.no_grad(), autocast:
+        for indices, data, errors in loader:
+            for i, err in errors:
+                if not skip_unreadable:
+                    raise InferError(f"unreadable image {err} (pass --skip-unreadable to go on without it)")
+                sink.write(json.dumps({"i": i, "error": err}) + "\n")
+            if data is not None:
+                for i, sample in zip(indices, model.test_step(data)):
+                    pred = sample.pred_instances
+                    keep = pred.scores >= thr
+                    frame = detections_to_frame(dataset.get_data_info(i)["file_name"],
+                                                pred.bboxes[keep].float().cpu().numpy(),
+                                                pred.scores[keep].float().cpu().numpy(),
+                                                pred.labels[keep].cpu().numpy())
+                    sink.write(json.dumps({"i": i, "frame": frame}) + "\n")
+            sink.flush()
+            processed += len(indices) + len(errors)
+            if on_progress and rank == 0:
+                on_progress(processed, len(todo))
+    if world > 1:
+        dist.barrier()
+    summary = None
+    if rank == 0:
+        frames, skipped = _read_parts(parts)
+        missing = [i for i in range(n) if i not in frames and i not in skipped]
+        if missing:
+            raise InferError(f"{len(missing)} images have no result (first: {dataset.get_data_info(missing[0])['img_path']})")
+        merged = number_labels([frames[i] for i in range(n) if i in frames])
+        from .atomic_write import atomic_write_text
+
+        atomic_write_text(out / RESULT_NAME, json.dumps(merged))
+        shutil.rmtree(parts)
+        summary = {"images": len(merged), "skipped": [skipped[i] for i in sorted(skipped)],
+                   "seconds": round(time.perf_counter() - started, 2), "predictions": str(out / RESULT_NAME),
+                   "labels": sum(len(f["labels"]) for f in merged)}
+        if world > 1:  # the launching process reads it (it is not one of the ranks)
+            (out / ".summary.json").write_text(json.dumps(summary))
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return summary
+
+
+def run_inference(request: dict, settings, on_progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run inference in one process, as a Slurm task, or in ``settings.world_size`` torchrun processes.
+
+    ``request`` holds run_inference_rank's arguments; returns rank 0's summary.
+    """
+    from .launch import run_torchrun, slurm_rank_env
+
+    slurm = slurm_rank_env(settings.master_addr if settings.nnodes > 1 else None, settings.master_port)
+    if slurm is not None:
+        os.environ.update(slurm)
+        return run_inference_rank(**request, on_progress=on_progress) or {}
+    if settings.world_size == 1:
+        return run_inference_rank(**request, on_progress=on_progress)
+    out = Path(request["out_dir"])
+    run_torchrun("infer", request, settings, out)
+    summary_file = out / ".summary.json"
+    if settings.node_rank != 0:
+        return {}
+    summary = json.loads(summary_file.read_text())
+    summary_file.unlink()
+    return summary

@@ -1,0 +1,169 @@
+"""bddet infer on CPU: real MMDetection model, real images, real torchrun processes."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from bddet.workspace import MANIFEST_NAME, Workspace, init_workspace, record_weights
+from tests.data_helpers import tiny_data_root
+
+MODEL = "retinanet_r50_fpn_1x_det_bdd100k"
+# small test images and a small network input keep each forward pass well under a second
+SMALL = ["--cfg-options", "test_dataloader.dataset.pipeline.1.scale=(192,128)", "--score-thr", "0", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    """A RetinaNet checkpoint with seeded random weights, saved as mmdet 2.x did."""
+    import torch
+    from mmdet.utils import register_all_modules
+
+    from bddet.config import config_path, load_config
+    from bddet.zoo import resolve_model_name
+
+    register_all_modules()
+    from mmdet.registry import MODELS
+
+    torch.manual_seed(0)
+    model = MODELS.build(load_config(config_path(resolve_model_name(MODEL))).model)
+    path = tmp_path_factory.mktemp("weights") / "retinanet.pth"
+    torch.save({"meta": {"mmdet_version": "2.25.0", "epoch": 12}, "state_dict": model.state_dict()}, path)
+    return path
+
+
+@pytest.fixture
+def ws(tmp_path, weights, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # same threads in every process: bit-identical results
+    data = tiny_data_root(tmp_path / "bdd100k", n_val=5)
+    init_workspace(tmp_path, data)
+    record_weights(Workspace(tmp_path), MODEL, weights, None, True)
+    return tmp_path
+
+
+def load_det(path):
+    return json.loads(open(path).read())
+
+
+def current_predictions(root):
+    m = yaml.safe_load((root / MANIFEST_NAME).read_text())
+    return m["infer_runs"][m["current"]["run"]]["predictions"]
+
+
+def test_infer_on_the_val_set_writes_scalabel_det_json_and_records_the_run(cli, ws):
+    import torch
+
+    torch.set_num_threads(1)
+    result = cli("infer", *SMALL)
+    assert result.exit_code == 0, result.output
+    det = load_det(current_predictions(ws))
+    labels = json.loads((ws / "bdd100k/labels/det_20/det_val.json").read_text())
+    assert [f["name"] for f in det] == [f["name"] for f in labels]  # one frame per image, label-file names
+    first = det[0]["labels"][0]
+    assert set(first) == {"id", "category", "score", "box2d"} and set(first["box2d"]) == {"x1", "y1", "x2", "y2"}
+    xs = [lb["box2d"]["x2"] for f in det for lb in f["labels"]]
+    assert max(xs) <= 128 and len(xs) == 5 * 100  # original-image pixels (128 wide), 100 per image
+    ids = [lb["id"] for f in det for lb in f["labels"]]
+    assert len(set(ids)) == len(ids)
+    from scalabel.label.io import load
+
+    assert len(load(current_predictions(ws)).frames) == 5
+    run = yaml.safe_load((ws / MANIFEST_NAME).read_text())["infer_runs"]["infer-1"]
+    assert run["model"] == MODEL and run["set"] == "val" and run["image_count"] == 5
+
+
+def test_two_processes_give_the_same_det_json(cli, ws):
+    import torch
+
+    torch.set_num_threads(1)
+    assert cli("infer", *SMALL, "--out", "one").exit_code == 0
+    result = cli("infer", *SMALL, "--gpus", "2", "--out", "two", "--master-port", "29611")
+    assert result.exit_code == 0, result.output
+    assert load_det(ws / "two" / "det.json") == load_det(ws / "one" / "det.json")
+    assert not (ws / "two" / ".parts").exists()
+
+
+def test_folder_glob_and_file_inputs_name_frames_relative_to_their_folder(cli, ws):
+    imgs = ws / "mine" / "drive"
+    imgs.mkdir(parents=True)
+    for name in ("b.jpg", "a.jpg"):
+        shutil.copy(ws / "bdd100k/images/100k/val/val-0000.jpg", imgs / name)
+    (imgs / "sub").mkdir()
+    shutil.copy(ws / "bdd100k/images/100k/val/val-0001.jpg", imgs / "sub" / "c.png.jpg")
+    assert cli("infer", *SMALL, "--images", str(ws / "mine"), "--out", "f").exit_code == 0
+    assert [f["name"] for f in load_det(ws / "f/det.json")] == ["drive/a.jpg", "drive/b.jpg", "drive/sub/c.png.jpg"]
+    assert cli("infer", *SMALL, "--images", str(imgs / "*.jpg"), "--out", "g").exit_code == 0
+    assert [f["name"] for f in load_det(ws / "g/det.json")] == ["a.jpg", "b.jpg"]
+    assert cli("infer", *SMALL, "--images", str(imgs / "b.jpg"), "--out", "h").exit_code == 0
+    assert [f["name"] for f in load_det(ws / "h/det.json")] == ["b.jpg"]
+
+
+def test_resume_skips_what_a_killed_run_finished(cli, ws):
+    assert cli("infer", *SMALL, "--out", "full").exit_code == 0
+    full = load_det(ws / "full/det.json")
+    # what a run killed after two images leaves behind: two finished frames and a line cut short
+    parts = ws / "partial" / ".parts"
+    parts.mkdir(parents=True)
+    done = [dict(full[0], labels=full[0]["labels"][:1]), dict(full[1], labels=[])]  # marked to tell them apart
+    lines = [json.dumps({"i": i, "frame": f}) + "\n" for i, f in enumerate(done)]
+    (parts / "part-0-of-1-99.jsonl").write_text("".join(lines) + '{"i": 2, "fra')
+    assert cli("infer", *SMALL, "--out", "partial", "--resume").exit_code == 0
+    resumed = load_det(ws / "partial/det.json")
+    assert len(resumed) == 5 and len(resumed[0]["labels"]) == 1 and resumed[1]["labels"] == []
+    strip = [[{k: v for k, v in lb.items() if k != "id"} for lb in f["labels"]] for f in resumed[2:]]
+    assert strip == [[{k: v for k, v in lb.items() if k != "id"} for lb in f["labels"]] for f in full[2:]]
+
+
+class _Evil:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.path}",)
+
+
+def test_a_checkpoint_that_would_run_code_is_refused(cli, ws):
+    marker = ws / "pwned"
+    import torch
+
+    torch.save({"state_dict": {}, "meta": _Evil(marker)}, ws / "evil.pth")  # how such a file is made
+    result = cli("infer", *SMALL, "--weights", str(ws / "evil.pth"), "--out", "e")
+    assert result.exit_code == 1 and "refused" in result.stderr and "imports posix.system" in result.stderr
+    assert result.stderr.count("error:") == 1
+    assert not marker.exists() and not (ws / "e" / "det.json").exists()
+
+
+def test_corrupt_images_are_named_or_skipped(cli, ws):
+    imgs = ws / "mine"
+    imgs.mkdir()
+    shutil.copy(ws / "bdd100k/images/100k/val/val-0000.jpg", imgs / "good.jpg")
+    (imgs / "broken.jpg").write_bytes(b"not a jpeg at all")
+    failed = cli("infer", *SMALL, "--images", str(imgs), "--out", "c")
+    assert failed.exit_code == 1 and "broken.jpg" in failed.stderr and "--skip-unreadable" in failed.stderr
+    assert not (ws / "c" / "det.json").exists()
+    ok = cli("infer", *SMALL, "--images", str(imgs), "--out", "c", "--skip-unreadable")
+    assert ok.exit_code == 0 and "skipped unreadable image" in ok.stderr and "broken.jpg" in ok.stderr
+    assert [f["name"] for f in load_det(ws / "c/det.json")] == ["good.jpg"]
+
+
+def test_bad_inputs(cli, ws, tmp_path):
+    (ws / "empty").mkdir()
+    for args, needle in ((["--images", str(ws / "empty")], "no images in this folder"),
+                         (["--images", str(ws / "nope")], "no such file or folder"),
+                         (["--images", str(ws / "*.png")], "matches no image"),
+                         (["yolo"], "no zoo model is called 'yolo'"),
+                         (["faster_rcnn_r50_fpn_1x"], "no weights for faster_rcnn_r50_fpn_1x"),
+                         (["--weights", str(ws / "missing.pth")], "no such file")):
+        result = cli("infer", *SMALL, *args, "--out", "x")
+        assert result.exit_code == 1, (args, result.output)
+        assert needle in result.stderr and result.stderr.count("error:") == 1, result.stderr
+        assert "Traceback" not in result.output
+    # weights of another model: the first mismatching parameters are named
+    import torch
+
+    torch.save({"state_dict": {"backbone.conv1.weight": torch.zeros(1)}}, ws / "other.pth")
+    result = cli("infer", *SMALL, "--weights", str(ws / "other.pth"), "--out", "x")
+    assert result.exit_code == 1 and "does not fit the model" in result.stderr and "conv1.weight" in result.stderr
