@@ -22,6 +22,19 @@ class CheckpointError(BddetError):
     """A checkpoint that cannot be read, is unsafe, or does not fit the model."""
 
 
+def _history_buffer_getattr(obj, name: str):
+    """The one ``getattr`` an mmengine checkpoint needs: HistoryBuffer's statistics methods.
+
+    MMEngine's message hub pickles those methods by reference (``getattr(HistoryBuffer, 'min')``);
+    a general ``getattr`` would let a pickle walk from any allowed object to arbitrary code.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    if obj is HistoryBuffer and (name in ("min", "max", "current", "mean") or name in HistoryBuffer._statistics_methods):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(f"GLOBAL builtins.getattr on {obj!r}.{name} is not allowed")
+
+
 def _allowed_globals() -> list:
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
@@ -35,7 +48,8 @@ def _allowed_globals() -> list:
         allowed += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith("DType")]
     # numpy 2 pickles refer to numpy._core, files from numpy 1 to numpy.core: accept both spellings
     allowed += [(core.multiarray._reconstruct, "numpy.core.multiarray._reconstruct"),
-                (core.multiarray.scalar, "numpy.core.multiarray.scalar")]
+                (core.multiarray.scalar, "numpy.core.multiarray.scalar"),
+                (_history_buffer_getattr, "builtins.getattr")]
     return allowed
 
 

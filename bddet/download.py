@@ -22,6 +22,8 @@ from .zoo import ZooModel, official_base_url
 
 CACHE_ENV = "BDDET_CACHE"
 MIRRORS_ENV = "BDDET_MIRRORS"
+# BDDET_OFFLINE=1: contact mirrors only, never the official or original hosts (air-gapped clusters).
+OFFLINE_ENV = "BDDET_OFFLINE"
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
 CHUNK_BYTES = 1 << 20
@@ -51,11 +53,17 @@ def source_bases(cli_mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str
     """Base URLs in the order they are tried: --mirror, $BDDET_MIRRORS, the manifest, the official host."""
     env = [m.strip() for m in os.environ.get(MIRRORS_ENV, "").split(",") if m.strip()]
     bases: list[str] = []
-    for base in (*cli_mirrors, *env, *manifest_mirrors, official_base_url()):
+    official = () if offline() else (official_base_url(),)
+    for base in (*cli_mirrors, *env, *manifest_mirrors, *official):
         base = base.rstrip("/") + "/"
         if base not in bases:
             bases.append(base)
     return bases
+
+
+def offline() -> bool:
+    """Whether $BDDET_OFFLINE forbids contacting anything but mirrors."""
+    return os.environ.get(OFFLINE_ENV, "") not in ("", "0")
 
 
 @dataclass(frozen=True)
@@ -263,7 +271,8 @@ def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequen
             os.replace(part, final)
             _record_digest(digest_file, expected)
             return DownloadResult(model.name, kind, final, expected, expected is not None, url, fetched)
-        raise DownloadError(f"could not download {model.name} {kind}: tried {'; '.join(failures)}. "
+        tried = "; ".join(failures) or "no source (BDDET_OFFLINE is set and no mirror is configured)"
+        raise DownloadError(f"could not download {model.name} {kind}: tried {tried}. "
                             "Give a working mirror with --mirror URL (or BDDET_MIRRORS), or import a copy "
                             "with --from-file PATH")
 
@@ -273,3 +282,41 @@ def _record_digest(digest_file: Path, md5: str | None) -> None:
         digest_file.write_text(md5 + "\n")
     else:
         digest_file.unlink(missing_ok=True)
+
+
+def fetch_pretrained(url: str, mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str] = (),
+                     on_progress: ProgressCallback | None = None) -> Path:
+    """A backbone checkpoint at ``url`` through the same cache and mirrors as the zoo weights.
+
+    It is cached as ``<cache>/det/pretrained/<file name>``; a mirror serves it at
+    ``<mirror>/pretrained/<file name>``, tried before the original URL. Raises DownloadError
+    naming the URL and the ways around it when no source has it.
+    """
+    filename = url.rstrip("/").rsplit("/", 1)[-1]
+    final = cached_path(f"pretrained/{filename}")
+    if final.exists():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    urls = [b + f"pretrained/{filename}" for b in source_bases(mirrors, manifest_mirrors)
+            if b != official_base_url()]
+    if not offline():
+        urls.append(url)
+    session = _session()
+    failures: list[str] = []
+    with FileLock(str(final) + ".lock"):
+        if final.exists():
+            return final
+        part = final.with_name(final.name + ".part")
+        for candidate in urls:
+            try:
+                _stream_to_part(session, candidate, part, filename, on_progress)
+            except _SourceFailed as e:
+                failures.append(str(e))
+                continue
+            os.replace(part, final)
+            return final
+    tried = "; ".join(failures) or "nothing (BDDET_OFFLINE is set and no mirror is configured)"
+    raise DownloadError(f"cannot fetch the pretrained backbone {url}: tried {tried}. Serve it from a mirror "
+                        f"(BDDET_MIRRORS, as pretrained/{filename}), point at a local copy with --cfg-options "
+                        "model.backbone.init_cfg.checkpoint=PATH, or train from scratch with --cfg-options "
+                        "model.backbone.init_cfg=None")

@@ -132,7 +132,8 @@ def _worker_main(argv: list[str]) -> int:
         elif task == "train":
             from .train import run_training_rank
 
-            run_training_rank(**request)
+            rank, _, _ = rank_and_world()
+            run_training_rank(**{**request, "show_progress": rank == 0})
         else:
             raise LaunchError(f"unknown task {task}")
     except BddetError as e:

@@ -33,12 +33,13 @@ class BDD100KDetMetric(BaseMetric):
         gt = read_det_labels(self.ann_file, predictions=False)
         preds = parse_det_frames(number_labels(results), Path("<validation predictions>"), predictions=True)
         metrics = evaluate_labels(gt, preds)
-        header = f"{'class':<14}" + "".join(f"{m:>8}" for m in ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100"))
-        lines = [header]
-        for cls in metrics.per_class["AP"]:
-            lines.append(f"{cls:<14}" + "".join(f"{metrics.per_class[m][cls]:8.2f}"
-                                                 for m in ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")))
-        lines.append(f"{'OVERALL':<14}" + "".join(f"{metrics.overall[m]:8.2f}"
-                                                  for m in ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")))
+        shown = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")
+
+        def row(name: str, values: dict) -> str:
+            return f"{name:<14}" + "".join(f"{'-' if v != v else f'{v:.2f}':>8}" for v in (values[m] for m in shown))
+
+        lines = [f"{'class':<14}" + "".join(f"{m:>8}" for m in shown)]
+        lines += [row(cls, {m: metrics.per_class[m][cls] for m in shown}) for cls in metrics.per_class["AP"]]
+        lines.append(row("OVERALL", metrics.overall))
         print_log("BDD100K detection (official metrics):\n" + "\n".join(lines), logger="current")
-        return {m: metrics.overall[m] for m in ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")}
+        return {m: metrics.overall[m] for m in shown}

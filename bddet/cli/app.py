@@ -17,6 +17,7 @@ from . import eval as eval_cmd
 from . import infer as infer_cmd
 from . import init as init_cmd
 from . import models as models_cmd
+from . import train as train_cmd
 from ._output import error
 
 app = typer.Typer(
@@ -66,7 +67,7 @@ def _funnel(fn: Callable) -> Callable:
     return wrapper
 
 
-for module in (init_cmd, models_cmd, download_cmd, infer_cmd, eval_cmd):
+for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd):
     app.command(module.NAME, help=module.command.__doc__, epilog=module.EXAMPLE)(_funnel(module.command))
 
 
