@@ -18,6 +18,7 @@ from . import infer as infer_cmd
 from . import init as init_cmd
 from . import models as models_cmd
 from . import train as train_cmd
+from . import vis as vis_cmd
 from ._output import error
 
 app = typer.Typer(
@@ -67,7 +68,7 @@ def _funnel(fn: Callable) -> Callable:
     return wrapper
 
 
-for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd):
+for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd, vis_cmd):
     app.command(module.NAME, help=module.command.__doc__, epilog=module.EXAMPLE)(_funnel(module.command))
 
 

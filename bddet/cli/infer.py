@@ -117,6 +117,7 @@ def command(
         run_id = record_run(ws, "infer_runs", "infer", {
             "model": model_name, "config": str(config), "weights": str(weights_path), "trained": trained,
             "set": split if not images else None, "images": list(images) if images else None,
+            "image_root": str(Path(source.data_root) / source.img_prefix),
             "output": str(out.resolve()), "predictions": summary["predictions"], "image_count": summary["images"],
             "skipped": len(summary["skipped"]), "seconds": summary["seconds"], "processes": settings.world_size,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S")})

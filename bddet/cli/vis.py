@@ -1,0 +1,54 @@
+"""`bddet vis`: pictures of predictions, ground truth and errors, with an HTML gallery."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..workspace import find_workspace, find_workspace_or_none, resolve_run
+from ._options import WorkspaceOpt
+from ._output import ImageProgress, console, info, warn
+
+NAME = "vis"
+EXAMPLE = "Example:  bddet vis out/ --errors --limit 200      bddet vis pics/ --preds det.json --images ~/dashcam"
+
+
+def command(
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="Folder for the pictures and index.html.")],
+    preds: Annotated[Optional[str], typer.Option("--preds", help="det.json or inference run id (default: current run).")] = None,
+    gt: Annotated[Optional[Path], typer.Option("--gt", help="Ground truth to draw (default: the run's set labels).")] = None,
+    images: Annotated[Optional[Path], typer.Option("--images", help="Image folder (default: the run's images).")] = None,
+    score_thr: Annotated[float, typer.Option("--score-thr", min=0.0, max=1.0, help="Draw detections scoring at least this.")] = 0.3,
+    classes: Annotated[Optional[str], typer.Option("--classes", help="Only these classes, comma-separated.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many pictures.")] = None,
+    errors: Annotated[bool, typer.Option("--errors", help="Colour by outcome at IoU 0.5: TP, FP, missed.")] = False,
+    sort: Annotated[str, typer.Option("--sort", help="Picture order: errors (worst first) or name.")] = "errors",
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Drawing processes.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Draw predictions (and ground truth, and errors) on the images, with a gallery to browse."""
+    from ..visualize import render
+
+    if sort not in ("errors", "name"):
+        raise typer.BadParameter("errors or name", param_hint="--sort")
+    class_list = [c.strip() for c in classes.split(",")] if classes else None
+    ws = find_workspace_or_none(workspace)
+    run = None
+    if preds is None or not (preds.endswith(".json") or Path(preds).is_file()):
+        ws = ws or find_workspace(workspace)
+        _, run = resolve_run(ws, preds)
+        preds = run["predictions"]
+    if run is not None and run.get("set") and gt is None and run["set"] != "test":
+        gt = ws.data_root() / "labels" / "det_20" / f"det_{run['set']}.json"
+    if images is None:
+        if run is None or not run.get("image_root"):
+            raise typer.BadParameter("say where the images are", param_hint="--images")
+        images = Path(run["image_root"])
+    with ImageProgress("vis") as progress:
+        report = render(preds, out_dir, images, gt, score_thr, class_list, limit, errors, sort, workers, progress)
+    if report.missing_images:
+        warn(f"{len(report.missing_images)} images could not be read and were skipped: "
+             + "; ".join(report.missing_images[:5]) + (" …" if len(report.missing_images) > 5 else ""))
+    info(f"{len(report.items)} pictures in {report.out_dir}")
+    console.print(f"open {report.index_html.resolve()}", highlight=False, soft_wrap=True)

@@ -1,0 +1,275 @@
+"""Pictures of predictions, ground truth and errors, and a static HTML gallery of them.
+
+Drawing is Pillow in worker processes (one picture per task). With ``errors``, each shown
+detection is matched to the ground truth at IoU 0.5 the way the evaluator matches
+(per class, by score, ignore regions absorbing detections, boxes with the +1 convention),
+and coloured as a true positive, a false positive or ignored; unmatched ground truth is a miss.
+"""
+from __future__ import annotations
+
+import html
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .data.categories import CLASSES
+from .data.det_labels import DetLabels, read_det_labels
+from .errors import BddetError
+
+# Drawing colours: one per class (RGB), and one per outcome for --errors.
+CLASS_COLOURS = [(230, 25, 75), (245, 130, 48), (0, 130, 200), (60, 180, 75), (255, 225, 25), (145, 30, 180),
+                 (70, 240, 240), (240, 50, 230), (250, 250, 250), (170, 110, 40)]
+TP_COLOUR, FP_COLOUR, MISS_COLOUR, IGNORED_COLOUR = (0, 220, 0), (255, 0, 0), (255, 160, 0), (160, 160, 160)
+THUMB_WIDTH = 320
+
+
+class VisError(BddetError):
+    """Visualisation inputs that cannot be used."""
+
+
+@dataclass
+class FrameDrawing:
+    """Everything one worker needs to draw one picture (plain data, cheap to pickle)."""
+
+    name: str
+    image: str
+    out: str
+    thumb: str
+    dets: list = field(default_factory=list)      # (x1, y1, x2, y2, class, score, outcome)
+    gts: list = field(default_factory=list)       # (x1, y1, x2, y2, class, ignored, missed)
+    errors: bool = False
+
+
+@dataclass
+class VisItem:
+    name: str
+    picture: str
+    thumb: str
+    detections: int
+    false_positives: int | None
+    misses: int | None
+
+
+@dataclass
+class VisReport:
+    out_dir: Path
+    index_html: Path
+    items: list[VisItem]
+    missing_images: list[str]
+
+
+def _iou_matrix(dets: np.ndarray, gts: np.ndarray, crowd: np.ndarray) -> np.ndarray:
+    """IoU as the evaluator computes it: +1 widths, crowd regions as intersection over detection."""
+    if len(dets) == 0 or len(gts) == 0:
+        return np.zeros((len(dets), len(gts)))
+    dw, dh = dets[:, 2] - dets[:, 0] + 1, dets[:, 3] - dets[:, 1] + 1
+    gw, gh = gts[:, 2] - gts[:, 0] + 1, gts[:, 3] - gts[:, 1] + 1
+    w = np.minimum((dets[:, 0] + dw)[:, None], (gts[:, 0] + gw)[None]) - np.maximum(dets[:, 0][:, None], gts[:, 0][None])
+    h = np.minimum((dets[:, 1] + dh)[:, None], (gts[:, 1] + gh)[None]) - np.maximum(dets[:, 1][:, None], gts[:, 1][None])
+    inter = np.clip(w, 0, None) * np.clip(h, 0, None)
+    da, ga = (dw * dh)[:, None], (gw * gh)[None]
+    union = np.where(crowd[None], da, da + ga - inter)
+    return inter / union
+
+
+def match_outcomes(det_box, det_cls, det_score, gt_box, gt_cls, gt_ignore, iou_thr: float = 0.5):
+    """Per detection 'tp' | 'fp' | 'ignored', and per ground truth whether it was missed.
+
+    Greedy by score within each class; a detection takes the best unmatched non-ignored box
+    with IoU >= ``iou_thr``, else falls on an ignore region (ignored), else is a false positive.
+    """
+    outcome = np.array(["fp"] * len(det_cls), dtype=object)
+    missed = ~gt_ignore.copy()
+    for k in np.union1d(det_cls, gt_cls):
+        d_idx = np.flatnonzero(det_cls == k)
+        g_idx = np.flatnonzero(gt_cls == k)
+        d_idx = d_idx[np.argsort(-det_score[d_idx], kind="mergesort")]
+        ious = _iou_matrix(det_box[d_idx], gt_box[g_idx], gt_ignore[g_idx])
+        taken = np.zeros(len(g_idx), dtype=bool)
+        for row, d in enumerate(d_idx):
+            cand = (ious[row] >= iou_thr) & ~taken & ~gt_ignore[g_idx]
+            if cand.any():
+                j = int(np.argmax(np.where(cand, ious[row], -1)))
+                taken[j] = True
+                missed[g_idx[j]] = False
+                outcome[d] = "tp"
+            elif ((ious[row] >= iou_thr) & gt_ignore[g_idx]).any():
+                outcome[d] = "ignored"
+    return outcome, missed
+
+
+def _dashed_rectangle(draw, box, colour, width: int, dash: int = 8) -> None:
+    x1, y1, x2, y2 = box
+    for (ax, ay, bx, by) in ((x1, y1, x2, y1), (x2, y1, x2, y2), (x2, y2, x1, y2), (x1, y2, x1, y1)):
+        length = max(abs(bx - ax), abs(by - ay))
+        steps = max(int(length // dash), 1)
+        for s in range(0, steps, 2):
+            t0, t1 = s / steps, min((s + 1) / steps, 1.0)
+            draw.line([(ax + (bx - ax) * t0, ay + (by - ay) * t0), (ax + (bx - ax) * t1, ay + (by - ay) * t1)],
+                      fill=colour, width=width)
+
+
+def draw_frame(job: FrameDrawing) -> str | None:
+    """Draw one picture and its thumbnail; returns an error message instead of raising."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        with Image.open(job.image) as im:
+            img = im.convert("RGB")
+    except (OSError, ValueError) as e:
+        return f"{job.image}: {e}"
+    overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    shade = ImageDraw.Draw(overlay)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default()
+    line = max(3, round(img.width / 480))
+    for x1, y1, x2, y2, cls, ignored, missed in job.gts:
+        if ignored:
+            shade.rectangle([x1, y1, x2, y2], fill=IGNORED_COLOUR + (90,))
+            continue
+        colour = (MISS_COLOUR if missed else TP_COLOUR) if job.errors else CLASS_COLOURS[cls]
+        _dashed_rectangle(draw, (x1, y1, x2, y2), colour, max(1, line - 1))
+    img.paste(Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB"))
+    draw = ImageDraw.Draw(img)
+    for x1, y1, x2, y2, cls, score, outcome in job.dets:
+        colour = {"tp": TP_COLOUR, "fp": FP_COLOUR, "ignored": IGNORED_COLOUR}[outcome] if job.errors \
+            else CLASS_COLOURS[cls]
+        draw.rectangle([x1, y1, x2, y2], outline=colour, width=line)
+        text = f"{CLASSES[cls]} {score:.2f}"
+        tx, ty = x1, max(0, y1 - 11)
+        tw = draw.textlength(text, font=font)
+        draw.rectangle([tx, ty, tx + tw + 2, ty + 10], fill=colour)
+        draw.text((tx + 1, ty), text, fill=(0, 0, 0), font=font)
+    Path(job.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(job.thumb).parent.mkdir(parents=True, exist_ok=True)
+    img.save(job.out, quality=90)
+    thumb = img.resize((THUMB_WIDTH, max(1, round(img.height * THUMB_WIDTH / img.width))))
+    thumb.save(job.thumb, quality=80)
+    return None
+
+
+def _rows(labels: DetLabels, frame: int):
+    sel = labels.frame == frame
+    return labels.box[sel], labels.cls[sel], (labels.score[sel] if labels.score is not None else None), labels.ignore[sel]
+
+
+def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str], images: str | os.PathLike[str],
+           gt: str | os.PathLike[str] | None = None, score_thr: float = 0.3, classes: Sequence[str] | None = None,
+           limit: int | None = None, errors: bool = False, sort: str = "errors", workers: int | None = None,
+           on_progress: Callable[[int, int], None] | None = None) -> VisReport:
+    """Draw one picture per frame into ``out_dir`` and write ``out_dir/index.html``.
+
+    Frames come from the predictions (and the ground truth, which adds frames without
+    predictions). Images that cannot be found or decoded are listed and skipped.
+    """
+    if preds is None and gt is None:
+        raise VisError("nothing to draw: give predictions, ground truth or both")
+    if errors and gt is None:
+        raise VisError("--errors needs ground truth (--gt, or a run on a labelled set)")
+    unknown = [c for c in classes or () if c not in CLASSES]
+    if unknown:
+        raise VisError(f"unknown class {', '.join(unknown)}; choose from {', '.join(CLASSES)}")
+    pred = read_det_labels(preds, predictions=True) if preds else None
+    truth = read_det_labels(gt, predictions=False) if gt else None
+    if pred is not None and len(pred.names) == 0:
+        raise VisError(f"{preds}: the prediction file holds no frames")
+    images = Path(images)
+    if not images.is_dir():
+        raise VisError(f"{images}: no such image folder")
+    names = list(pred.names) if pred else []
+    if truth is not None:
+        seen = set(names)
+        names += [n for n in truth.names if n not in seen]
+    keep_cls = np.array([CLASSES.index(c) for c in classes]) if classes else np.arange(len(CLASSES))
+    out_dir = Path(out_dir)
+    jobs: list[FrameDrawing] = []
+    stats: list[tuple[int, int | None, int | None]] = []
+    for name in names:
+        d_box, d_cls, d_score = np.zeros((0, 4)), np.zeros(0, dtype=int), np.zeros(0)
+        if pred is not None and name in pred.frame_index:
+            d_box, d_cls, d_score, _ = _rows(pred, pred.frame_index[name])
+        shown = (d_score >= score_thr) & np.isin(d_cls, keep_cls)
+        d_box, d_cls, d_score = d_box[shown], d_cls[shown], d_score[shown]
+        g_box, g_cls, g_ign = np.zeros((0, 4)), np.zeros(0, dtype=int), np.zeros(0, dtype=bool)
+        if truth is not None and name in truth.frame_index:
+            g_box, g_cls, _, g_ign = _rows(truth, truth.frame_index[name])
+            g_in = np.isin(g_cls, keep_cls)
+            g_box, g_cls, g_ign = g_box[g_in], g_cls[g_in], g_ign[g_in]
+        outcome, missed = match_outcomes(d_box, d_cls, d_score, g_box, g_cls, g_ign) if truth is not None \
+            else (np.array(["fp"] * len(d_cls), dtype=object), np.zeros(len(g_cls), dtype=bool))
+        stem = Path(name).with_suffix(".jpg")
+        jobs.append(FrameDrawing(
+            name=name, image=str(images / name), out=str(out_dir / stem), thumb=str(out_dir / "thumbs" / stem),
+            dets=[(*map(float, b), int(c), float(s), o) for b, c, s, o in zip(d_box, d_cls, d_score, outcome)],
+            gts=[(*map(float, b), int(c), bool(i), bool(m)) for b, c, i, m in zip(g_box, g_cls, g_ign, missed)],
+            errors=errors))
+        stats.append((len(d_cls), int((outcome == "fp").sum()) if truth is not None else None,
+                      int(missed.sum()) if truth is not None else None))
+    if sort not in ("errors", "name"):
+        raise VisError(f"--sort {sort}: choose errors or name")
+    order = list(range(len(jobs)))
+    if sort == "name":
+        order.sort(key=lambda i: jobs[i].name)
+    elif truth is not None:  # worst first: false positives plus misses
+        order.sort(key=lambda i: -((stats[i][1] or 0) + (stats[i][2] or 0)))
+    if limit is not None:
+        order = order[:limit]
+    missing: list[str] = []
+    items: list[VisItem] = []
+    workers = workers or min(os.cpu_count() or 1, 8)
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for i, problem in zip(order, pool.map(draw_frame, [jobs[i] for i in order], chunksize=4)):
+            done += 1
+            if on_progress:
+                on_progress(done, len(order))
+            if problem:
+                missing.append(problem)
+                continue
+            n, fp, miss = stats[i]
+            items.append(VisItem(jobs[i].name, Path(jobs[i].out).relative_to(out_dir).as_posix(),
+                                 Path(jobs[i].thumb).relative_to(out_dir).as_posix(), n, fp, miss))
+    index = write_index(out_dir, items, with_errors=truth is not None)
+    return VisReport(out_dir, index, items, missing)
+
+
+def write_index(out_dir: Path, items: list[VisItem], with_errors: bool) -> Path:
+    """A static gallery: thumbnails linking to the pictures, counts per image, client-side sorting."""
+    from .atomic_write import atomic_write_text
+
+    cards = []
+    for it in items:
+        errs = (it.false_positives or 0) + (it.misses or 0)
+        counts = f"{it.detections} det" + (f" · {it.false_positives} FP · {it.misses} missed" if with_errors else "")
+        cards.append(f'<figure data-name="{html.escape(it.name)}" data-errors="{errs}" data-dets="{it.detections}">'
+                     f'<a href="{html.escape(it.picture)}"><img src="{html.escape(it.thumb)}" loading="lazy" '
+                     f'alt="{html.escape(it.name)}"></a><figcaption>{html.escape(it.name)}<br>{counts}</figcaption>'
+                     "</figure>")
+    buttons = ('<button onclick="by(\'errors\')">most errors first</button>' if with_errors else "") + \
+        '<button onclick="by(\'name\')">by name</button><button onclick="by(\'dets\')">most detections first</button>'
+    page = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>bddet vis: {len(items)} images</title>
+<style>body{{font-family:sans-serif;margin:1em;background:#222;color:#eee}}
+#g{{display:flex;flex-wrap:wrap;gap:8px}}figure{{margin:0;width:{THUMB_WIDTH}px}}
+img{{width:{THUMB_WIDTH}px;display:block}}figcaption{{font-size:12px;word-break:break-all}}
+.key span{{padding:0 6px;margin-right:8px}}</style></head>
+<body><h1>{len(items)} images</h1>
+<p class="key">{'<span style="background:#00dc00;color:#000">true positive</span><span style="background:#ff0000">false positive</span><span style="background:#ffa000;color:#000">missed (dashed)</span><span style="background:#a0a0a0;color:#000">ignored</span>' if with_errors else 'boxes: predictions (solid, class colour); ground truth dashed'}</p>
+<p>Sort: {buttons}</p>
+<div id="g">
+{chr(10).join(cards)}
+</div>
+<script>
+function by(key){{const g=document.getElementById('g');const c=[...g.children];
+c.sort((a,b)=>key==='name'?a.dataset.name.localeCompare(b.dataset.name):b.dataset[key]-a.dataset[key]);
+c.forEach(x=>g.appendChild(x));}}
+</script></body></html>
+"""
+    index = out_dir / "index.html"
+    atomic_write_text(index, page)
+    return index
+
