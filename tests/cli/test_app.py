@@ -11,13 +11,13 @@ def test_help_lists_the_commands_and_imports_no_heavy_library():
             "print('HEAVY', sorted(m for m in ('torch', 'mmdet', 'mmengine', 'mmcv', 'requests', 'numpy') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    for name in ("init", "models", "download"):
+    for name in ("init", "models", "download", "train", "infer", "eval", "vis"):
         assert f" {name} " in out
     assert "HEAVY []" in out
 
 
 def test_every_command_help_shows_a_worked_example(cli):
-    for name in ("init", "models", "download"):
+    for name in ("init", "models", "download", "train", "infer", "eval", "vis"):
         result = cli(name, "--help")
         assert result.exit_code == 0
         assert "Example:" in result.output and f"bddet {name}" in result.output
