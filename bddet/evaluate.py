@@ -7,7 +7,6 @@ regions, the same empty-prediction shortcut, and bit-identical metrics (coco_mat
 """
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,7 +191,3 @@ def write_official_json(metrics: DetMetrics, path: str | os.PathLike[str]) -> No
     from .atomic_write import atomic_write_text
 
     atomic_write_text(path, json.dumps(metrics.to_official(), indent=2))
-
-
-def is_nan(value: float) -> bool:
-    return isinstance(value, float) and math.isnan(value)

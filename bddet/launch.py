@@ -36,10 +36,11 @@ class DistSettings:
     def world_size(self) -> int:
         return self.gpus * self.nnodes
 
-    @property
-    def backend(self) -> str:
-        # NCCL for GPUs; gloo for CPU runs (how the tests exercise several processes)
-        return "nccl" if self.device == "cuda" else "gloo"
+
+
+def dist_backend(device: str) -> str:
+    """NCCL for GPUs; gloo for CPU runs (how the tests exercise several processes)."""
+    return "nccl" if device == "cuda" else "gloo"
 
 
 def slurm_rank_env(master_addr: str | None = None, master_port: int = 29500) -> dict[str, str] | None:
@@ -75,7 +76,7 @@ def init_distributed(device: str) -> None:
         return
     if device == "cuda":
         torch.cuda.set_device(local_rank)
-    dist.init_process_group(backend="nccl" if device == "cuda" else "gloo")
+    dist.init_process_group(backend=dist_backend(device))
 
 
 def run_torchrun(task: str, request: dict, settings: DistSettings, work_dir: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import BddetError
-from .launch import init_distributed, rank_and_world
+from .launch import dist_backend, init_distributed, rank_and_world
 
 PRETRAINED_SCHEMES = ("torchvision://", "open-mmlab://", "openmmlab://", "http://", "https://")
 
@@ -71,7 +71,7 @@ def prepare_config(config: str, data_root: str, work_dir: str, device: str, worl
     cfg = load_config(config, data_root, parse_cfg_options(cfg_options))
     cfg.work_dir = work_dir
     cfg.launcher = "pytorch" if world_size > 1 else "none"
-    cfg.setdefault("env_cfg", {}).setdefault("dist_cfg", {})["backend"] = "nccl" if device == "cuda" else "gloo"
+    cfg.setdefault("env_cfg", {}).setdefault("dist_cfg", {})["backend"] = dist_backend(device)
     if device == "cpu" and world_size > 1:
         # DDP on CPU takes no device ids (mmengine passes LOCAL_RANK by default)
         cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False)
