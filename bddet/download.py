@@ -27,6 +27,7 @@ OFFLINE_ENV = "BDDET_OFFLINE"
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
 CHUNK_BYTES = 1 << 20
+FLUSH_BYTES = 8 << 20
 # Retries only for failures after a server answered (dropped body, 5xx, read timeout);
 # a host that does not answer at all is skipped at once so a dead mirror costs seconds.
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
@@ -99,6 +100,32 @@ def _md5_of(path: Path) -> str:
     return h.hexdigest()
 
 
+class _BackgroundMD5:
+    """MD5 of a byte stream, computed on a second thread while the next chunk downloads.
+
+    hashlib releases the GIL on large buffers, so hashing overlaps the network reads and a
+    verified download costs about what an unverified one does.
+    """
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._md5 = hashlib.md5()
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending = None
+
+    def update(self, chunk: bytes) -> None:
+        if self._pending is not None:
+            self._pending.result()  # keep the order of chunks
+        self._pending = self._pool.submit(self._md5.update, chunk)
+
+    def hexdigest(self) -> str:
+        if self._pending is not None:
+            self._pending.result()
+        self._pool.shutdown()
+        return self._md5.hexdigest()
+
+
 def _fetch_md5(session, urls: Sequence[str]) -> tuple[str | None, list[str]]:
     """The first 32 hex digits of the first .md5 any URL serves, and why each earlier one failed."""
     import requests
@@ -131,8 +158,9 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _stream_to_part(session, url: str, part: Path, label: str, on_progress: ProgressCallback | None) -> int:
-    """Fetch ``url`` into ``part``, resuming from its current size; return bytes received.
+def _stream_to_part(session, url: str, part: Path, label: str,
+                    on_progress: ProgressCallback | None) -> tuple[int, str]:
+    """Fetch ``url`` into ``part``, resuming from its current size; return (bytes received, MD5 of the file).
 
     Once the server has answered, failures (dropped body, read timeout, 5xx) are retried
     with backoff, each retry resuming with a Range request. Raises _SourceFailed for a host
@@ -151,7 +179,7 @@ def _stream_to_part(session, url: str, part: Path, label: str, on_progress: Prog
             with session.get(url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) as r:
                 answered = True
                 if r.status_code == 416 and offset:
-                    return received  # the part already holds the whole file
+                    return received, _md5_of(part)  # the part already holds the whole file
                 if r.status_code >= 500:
                     raise _Retryable(f"HTTP {r.status_code}")
                 if r.status_code not in (200, 206):
@@ -163,20 +191,35 @@ def _stream_to_part(session, url: str, part: Path, label: str, on_progress: Prog
                 if on_progress:
                     on_progress(label, offset, total)
                 done = offset
+                digest = _BackgroundMD5()
                 with open(part, "r+b" if offset else "wb") as f:
+                    while offset and f.tell() < offset:  # the part kept from before: hash it first
+                        digest.update(f.read(min(CHUNK_BYTES, offset - f.tell())))
                     f.seek(offset)
                     f.truncate()
                     # read1 hands over whatever has arrived, so a dropped connection loses
                     # nothing already received and the resume starts exactly where it broke.
-                    while chunk := r.raw.read1(CHUNK_BYTES, decode_content=True):
-                        f.write(chunk)
-                        done += len(chunk)
-                        received += len(chunk)
-                        if on_progress:
-                            on_progress(label, done, total)
+                    buffer = bytearray()
+                    try:
+                        while chunk := r.raw.read1(CHUNK_BYTES, decode_content=True):
+                            buffer += chunk
+                            done += len(chunk)
+                            received += len(chunk)
+                            if len(buffer) >= FLUSH_BYTES:  # few large writes and hash updates
+                                f.write(buffer)
+                                digest.update(buffer)
+                                buffer = bytearray()
+                                if on_progress:
+                                    on_progress(label, done, total)
+                    finally:  # what arrived before a drop is kept for the resume
+                        f.write(buffer)
+                        digest.update(buffer)
+                    if on_progress:
+                        on_progress(label, done, total)
                 if total is not None and done < total:
+                    digest.hexdigest()  # let its thread finish
                     raise _Retryable("connection dropped")
-                return received
+                return received, digest.hexdigest()
         except requests.RequestException as e:
             if not answered:  # refused, unresolvable or silent host: next source at once
                 raise _SourceFailed(f"{url} ({_reason(e)})") from None
@@ -194,8 +237,9 @@ class _Retryable(Exception):
     """A failure after the server answered: worth another, resuming, attempt."""
 
 
-def _verify(path: Path, expected: str, origin: str) -> None:
-    actual = _md5_of(path)
+def _verify(path: Path, expected: str, origin: str, actual: str | None = None) -> None:
+    """Delete ``path`` and raise IntegrityError unless its MD5 (``actual`` when known) is ``expected``."""
+    actual = actual or _md5_of(path)
     if actual != expected:
         path.unlink(missing_ok=True)
         raise IntegrityError(f"MD5 mismatch for {origin}: expected {expected} (published), got {actual}; "
@@ -262,12 +306,12 @@ def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequen
         for base in bases:
             url = base + rel
             try:
-                fetched = _stream_to_part(session, url, part, final.name, on_progress)
+                fetched, actual = _stream_to_part(session, url, part, final.name, on_progress)
             except _SourceFailed as e:
                 failures.append(str(e))
                 continue
             if expected:
-                _verify(part, expected, url)
+                _verify(part, expected, url, actual)
             os.replace(part, final)
             _record_digest(digest_file, expected)
             return DownloadResult(model.name, kind, final, expected, expected is not None, url, fetched)

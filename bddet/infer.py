@@ -205,7 +205,8 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
     done, skipped_before = _read_parts(parts) if resume else ({}, {})
     todo = [i for i in range(n) if i not in done and i not in skipped_before][rank::world]
     loader = torch.utils.data.DataLoader(_Items(dataset, todo), batch_size=batch_size, num_workers=workers,
-                                         collate_fn=_collate, shuffle=False)
+                                         collate_fn=_collate, shuffle=False, pin_memory=device == "cuda",
+                                         persistent_workers=False)
     part_file = parts / f"part-{rank}-of-{world}-{os.getpid()}.jsonl"
     thr = score_thr if score_thr is not None else 0.0
     autocast = torch.autocast("cuda", dtype=torch.float16) if (fp16 and device == "cuda") else contextlib.nullcontext()
