@@ -111,6 +111,15 @@ def _decodes(path: str) -> bool:
         return False
 
 
+def _quiet_worker(_worker_id: int) -> None:
+    """One thread per loader worker: N workers with all cores each would starve the main process."""
+    import cv2
+    import torch
+
+    torch.set_num_threads(1)
+    cv2.setNumThreads(0)
+
+
 def _collate(batch):
     from mmengine.dataset import pseudo_collate
 
@@ -206,7 +215,7 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
     todo = [i for i in range(n) if i not in done and i not in skipped_before][rank::world]
     loader = torch.utils.data.DataLoader(_Items(dataset, todo), batch_size=batch_size, num_workers=workers,
                                          collate_fn=_collate, shuffle=False, pin_memory=device == "cuda",
-                                         persistent_workers=False)
+                                         worker_init_fn=_quiet_worker if workers else None)
     part_file = parts / f"part-{rank}-of-{world}-{os.getpid()}.jsonl"
     thr = score_thr if score_thr is not None else 0.0
     autocast = torch.autocast("cuda", dtype=torch.float16) if (fp16 and device == "cuda") else contextlib.nullcontext()
