@@ -8,6 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from ..data.categories import FRAME_CONDITIONS
+from ..errors import BddetError
 from ..workspace import find_workspace, find_workspace_or_none, next_record_id, resolve_run
 from ..zoo import list_models
 from ._options import JsonOpt, WorkspaceOpt
@@ -60,6 +61,11 @@ def command(
         pred_path = ws.resolve(run_record["predictions"])
     if gt is None:
         ws = ws or find_workspace(workspace)
+        ran_on = (run_record or {}).get("set")
+        if ran_on and ran_on != split:
+            raise BddetError(f"run {run_id} predicted the {ran_on} set, not {split}"
+                             + ("; the test set has no public labels (submit det.json to the BDD100K server)"
+                                if ran_on == "test" else f"; use --set {ran_on}"))
         gt = ws.data_root() / "labels" / "det_20" / f"det_{split}.json"
 
     started = time.perf_counter()

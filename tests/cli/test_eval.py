@@ -99,3 +99,11 @@ def test_nan_in_official_shape_output_matches_json_dump(cli, tmp_path):
     assert cli("eval", "--gt", "gt.json", "--preds", "pred.json", "--out", "o.json").exit_code == 0
     out = json.loads((tmp_path / "o.json").read_text())
     assert math.isnan(out["AP"][0]["train"]) and "NaN" in (tmp_path / "o.json").read_text()
+
+
+def test_a_run_on_another_set_is_not_scored_against_val(cli, tmp_path):
+    make_workspace(tmp_path)
+    with Workspace(tmp_path).edit() as m:
+        m["infer_runs"]["infer-1"]["set"] = "test"
+    result = cli("eval", "--set", "val")
+    assert result.exit_code == 1 and "predicted the test set" in result.stderr
