@@ -171,7 +171,8 @@ def _build_model(config: str, weights: str, data_root: str, device: str, score_t
 
 
 def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, device: str = "cpu",
-                       batch_size: int = 1, workers: int = 2, fp16: bool = False, score_thr: float | None = None,
+                       batch_size: int = 1, workers: int | None = None, fp16: bool = False,
+                       score_thr: float | None = None,
                        resume: bool = False, skip_unreadable: bool = False, cfg_options: Sequence[str] = (),
                        on_progress: Callable[[int, int], None] | None = None) -> dict | None:
     """Run this process's shard; rank 0 merges all shards into det.json and returns a summary.
@@ -213,6 +214,8 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
         dist.barrier()
     done, skipped_before = _read_parts(parts) if resume else ({}, {})
     todo = [i for i in range(n) if i not in done and i not in skipped_before][rank::world]
+    if workers is None:  # up to 4 decoding processes per rank, within the machine's cores
+        workers = min(4, max(1, (os.cpu_count() or 1) // world))
     loader = torch.utils.data.DataLoader(_Items(dataset, todo), batch_size=batch_size, num_workers=workers,
                                          collate_fn=_collate, shuffle=False, pin_memory=device == "cuda",
                                          worker_init_fn=_quiet_worker if workers else None)

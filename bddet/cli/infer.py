@@ -61,7 +61,8 @@ def command(
     master_port: Annotated[int, typer.Option("--master-port", help="Port on the rank-0 machine.")] = 29500,
     device: Annotated[Optional[str], typer.Option("--device", help="cuda or cpu (default: cuda if available).")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Images per forward pass and process.")] = 1,
-    workers: Annotated[int, typer.Option("--workers", min=0, help="Data-loading processes per GPU.")] = 4,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=0, help="Data-loading processes per GPU (default: up to 4, within the cores).")] = None,
     fp16: Annotated[bool, typer.Option("--fp16", help="Mixed precision (GPU only).")] = False,
     score_thr: Annotated[Optional[float], typer.Option("--score-thr", min=0.0, max=1.0,
                                                        help="Keep detections scoring at least this.")] = None,

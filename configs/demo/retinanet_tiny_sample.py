@@ -28,11 +28,12 @@ test_pipeline = [
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=0.002, weight_decay=0.0001))
-max_epochs = 24
+max_epochs = 36
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[18, 22], gamma=0.1),
+    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[28, 33], gamma=0.1),
 ]
 auto_scale_lr = dict(base_batch_size=8)
 default_hooks = dict(checkpoint=dict(interval=max_epochs), logger=dict(interval=10))
+randomness = dict(seed=0)  # the same demo model, and the same table, on every run
