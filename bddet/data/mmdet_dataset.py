@@ -47,30 +47,39 @@ class BDD100KDetDataset(BaseDetDataset):
         super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> list[dict]:
+        """One small record per frame; its boxes stay in shared arrays until the frame is used.
+
+        Building 1.3M per-box dicts up front (det_train) would cost more than reading the file,
+        so each record holds a slice into ``self._boxes`` and get_data_info makes the
+        ``instances`` MMDetection's transforms expect, one frame at a time.
+        """
         img_root = self.data_prefix.get("img", "")
         if not self.ann_file:
             names = self._image_names if self._image_names is not None else list_images(img_root)
-            return [{"img_path": os.path.join(img_root, n), "img_id": i, "file_name": n, "instances": []}
+            self._boxes = np.zeros((0, 4))
+            self._classes = self._ignored = np.zeros(0, dtype=np.int64)
+            return [{"img_path": os.path.join(img_root, n), "img_id": i, "file_name": n, "box_slice": (0, 0)}
                     for i, n in enumerate(names)]
         labels = read_det_labels(self.ann_file, predictions=False)
+        self._boxes = labels.box.copy()
+        self._boxes[:, 2:] += 1  # scalabel's +1 width/height convention, as the released models were trained
+        self._classes = labels.cls
+        self._ignored = labels.ignore.astype(np.int64)
         # boxes come grouped by frame, in file order
         bounds = np.r_[0, np.cumsum(np.bincount(labels.frame, minlength=len(labels.names)))].tolist()
-        boxes = labels.box.copy()
-        boxes[:, 2:] += 1  # scalabel's +1 width/height convention, as the released models were trained
-        box_rows = boxes.tolist()
-        cls_rows = labels.cls.tolist()
-        ign_rows = labels.ignore.astype(int).tolist()
-        data_list = []
-        for i, name in enumerate(labels.names):
-            lo, hi = bounds[i], bounds[i + 1]
-            instances = [{"bbox": box_rows[j], "bbox_label": cls_rows[j], "ignore_flag": ign_rows[j]}
-                         for j in range(lo, hi)]
-            data_list.append({"img_path": os.path.join(img_root, name), "img_id": i, "file_name": name,
-                              "height": 720, "width": 1280, "instances": instances})
-        return data_list
+        return [{"img_path": os.path.join(img_root, name), "img_id": i, "file_name": name, "height": 720,
+                 "width": 1280, "box_slice": (bounds[i], bounds[i + 1])} for i, name in enumerate(labels.names)]
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        lo, hi = info.pop("box_slice")
+        info["instances"] = [{"bbox": b, "bbox_label": c, "ignore_flag": g} for b, c, g in
+                             zip(self._boxes[lo:hi].tolist(), self._classes[lo:hi].tolist(),
+                                 self._ignored[lo:hi].tolist())]
+        return info
 
     def filter_data(self) -> list[dict]:
         """Training drops frames without any box (as the original's COCO filter); tests keep all."""
         if self.test_mode or not (self.filter_cfg or {}).get("filter_empty_gt", False):
             return self.data_list
-        return [d for d in self.data_list if d["instances"]]
+        return [d for d in self.data_list if d["box_slice"][1] > d["box_slice"][0]]
