@@ -11,7 +11,8 @@ from pathlib import Path
 from .errors import BddetError
 from .zoo import ZooModel, resolve_model_name
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "det"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "configs" / "det"
 
 
 class ConfigError(BddetError):
@@ -19,8 +20,8 @@ class ConfigError(BddetError):
 
 
 def config_path(model: ZooModel) -> Path:
-    """The config file of a zoo model."""
-    return CONFIG_DIR / f"{model.name}.py"
+    """The config file of a zoo (or sample) model."""
+    return REPO_ROOT / model.config
 
 
 def resolve_config(model_or_path: str) -> tuple[Path, ZooModel | None]:

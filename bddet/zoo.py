@@ -29,10 +29,11 @@ class ZooModel:
     fp16: bool
     strong: bool
     ap_val: float
-    ap_test: float
+    ap_test: float | None
     params: int = 0
     tricks: bool = False
     proposals: int | None = None
+    config_file: str | None = None  # only for the sample model; zoo configs follow the name
 
     @property
     def alias(self) -> str:
@@ -42,7 +43,7 @@ class ZooModel:
     @property
     def config(self) -> str:
         """The config path relative to the repository root."""
-        return f"configs/det/{self.name}.py"
+        return self.config_file or f"configs/det/{self.name}.py"
 
     def artifact_path(self, kind: str) -> str:
         """The artifact's path below a base URL or the cache's ``det/`` folder, e.g. ``models/<name>.pth``."""
@@ -56,6 +57,7 @@ class ZooModel:
     def to_dict(self) -> dict:
         """Plain data for ``--json``: the catalogue fields plus config and artifact URLs."""
         d = asdict(self)
+        del d["config_file"]
         d["alias"] = self.alias
         d["config"] = self.config
         d.update({f"{k.replace('-', '_')}_url": self.artifact_url(k) for k in ARTIFACT_KINDS})
@@ -85,6 +87,12 @@ def list_models() -> tuple[ZooModel, ...]:
     return tuple(ZooModel(**m) for m in _catalogue()["models"])
 
 
+@functools.lru_cache(maxsize=1)
+def sample_models() -> tuple[ZooModel, ...]:
+    """Models bddet trained on its synthetic sample (for the demo); resolvable, but not zoo models."""
+    return tuple(ZooModel(**m) for m in _catalogue().get("sample_models", ()))
+
+
 def resolve_model_name(query: str) -> ZooModel:
     """Find the one model a user means by a full name, alias or unambiguous prefix.
 
@@ -95,7 +103,7 @@ def resolve_model_name(query: str) -> ZooModel:
     q = query.strip().rsplit("/", 1)[-1].lower()
     for ext in (".py", ".pth"):
         q = q.removesuffix(ext)
-    models = list_models()
+    models = list_models() + sample_models()
     for m in models:
         if q in (m.name, m.alias):
             return m

@@ -144,3 +144,19 @@ def test_family_specific_settings():
     assert "mmpretrain.models" in convnext.custom_imports.imports
     assert cfg_of("faster_rcnn_swin-b_fpn_fp16_3x").model.backbone.init_cfg.checkpoint.endswith("_22k.pth")
     assert cfg_of("faster_rcnn_r50_fpn_dconv_1x").model.backbone.dcn.type == "DCN"
+
+
+def test_the_shipped_demo_checkpoint_matches_its_md5_and_its_config(registry):
+    import hashlib
+
+    from bddet.checkpoint import load_checkpoint_file
+    from bddet.config import REPO_ROOT
+    from bddet.zoo import sample_models
+
+    model = sample_models()[0]
+    weights = REPO_ROOT / "configs/demo/mirror" / model.artifact_path("weights")
+    published = (REPO_ROOT / "configs/demo/mirror" / model.artifact_path("md5")).read_text().split()[0]
+    assert hashlib.md5(weights.read_bytes()).hexdigest() == published
+    detector = build(load_config(config_path(model)), registry)
+    assert sum(p.numel() for p in detector.parameters()) == model.params
+    load_weights_strictly(detector, load_checkpoint_file(weights), str(weights))

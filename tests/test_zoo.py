@@ -67,3 +67,12 @@ def test_filter_by_family_and_sort_by_ap():
     best = filter_models(sort="ap_val")
     assert best[0].name == "cascade_rcnn_convnext-s_fpn_fp16_3x_det_bdd100k"
     assert [m.ap_val for m in best] == sorted((m.ap_val for m in best), reverse=True)
+
+
+def test_the_demo_sample_model_resolves_but_is_not_a_zoo_model():
+    from bddet.zoo import sample_models
+
+    m = resolve_model_name("retinanet_tiny_sample")
+    assert m in sample_models() and m not in list_models()
+    assert m.config == "configs/demo/retinanet_tiny_sample.py" and m.ap_test is None
+    assert all(x.name != m.name for x in filter_models())  # `bddet models` lists the 64 only

@@ -10,7 +10,7 @@ import typer
 from ..data.categories import FRAME_CONDITIONS
 from ..errors import BddetError
 from ..workspace import find_workspace, find_workspace_or_none, next_record_id, resolve_run
-from ..zoo import list_models
+from ..zoo import list_models, sample_models
 from ._options import JsonOpt, WorkspaceOpt
 from ._output import console, fmt_number, info, print_json, print_table, warn
 
@@ -22,7 +22,7 @@ TABLE_METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")
 
 def _zoo_model_of(preds: Path, run_record: dict | None):
     """The zoo model behind these predictions: the run's model, or a downloaded preds file's name."""
-    names = {m.name: m for m in list_models()}
+    names = {m.name: m for m in (*list_models(), *sample_models())}
     if run_record and run_record.get("model") in names and not run_record.get("trained"):
         return names[run_record["model"]]
     return names.get(preds.stem)
@@ -94,8 +94,10 @@ def command(
                     f"{metrics.n_pred} predictions", ["class", *TABLE_METRICS], rows)
         if model is not None and split == "val":
             ours = metrics.overall["AP"]
-            console.print(f"published val AP of {model.alias}: {model.ap_val:.2f}   ours: {ours:.2f}   "
-                          f"difference: {ours - model.ap_val:+.2f}", highlight=False)
+            where = "published val AP" if model in list_models() else "recorded sample val AP"
+            diff = round(ours - model.ap_val, 2) + 0.0  # + 0.0: no "-0.00"
+            console.print(f"{model.alias}: {where} {model.ap_val:.2f}, ours {ours:.2f} ({diff:+.2f})",
+                          highlight=False, soft_wrap=True)
         for cond, vals in report.by.items():
             by_rows = [(value, m.n_frames, *(fmt_number(m.overall[k]) for k in TABLE_METRICS))
                        for value, m in vals.items()]

@@ -30,7 +30,7 @@ def test_eval_set_val_defaults_to_the_current_run_and_records_the_result(cli, tm
     table = result.stdout
     for cls in ("pedestrian", "traffic sign", "OVERALL"):
         assert cls in table
-    assert "published val AP of faster_rcnn_r50_fpn_1x: 31.04" in table
+    assert "faster_rcnn_r50_fpn_1x: published val AP 31.04, ours" in table
     official_shape = json.loads((tmp_path / "scores.json").read_text())
     assert list(official_shape) == ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs",
                                     "ARm", "ARl"]
