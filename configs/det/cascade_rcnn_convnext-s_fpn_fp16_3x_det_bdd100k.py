@@ -3,28 +3,13 @@
 # As released, this 'S' row is a ConvNeXt-T (arch, checkpoint and drop path of the tiny model,
 # 12 lr-decay layers): kept so the published weights load.
 _base_ = [
-    './_base_/models/cascade-rcnn_r50_fpn.py',
+    './_base_/models/cascade-rcnn_convnext-t_fpn.py',
     './_base_/datasets/bdd100k_ms.py',
-    './_base_/schedules/adamw_3x.py',
+    './_base_/schedules/convnext_3x.py',
     './_base_/default_runtime.py',
 ]
 
 custom_imports = dict(
     imports=['bddet.data.mmdet_dataset', 'bddet.mmdet_metric', 'bddet.mmdet_hooks', 'mmpretrain.models'],
     allow_failed_imports=False)
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmpretrain.ConvNeXt',
-        arch='tiny',
-        out_indices=[0, 1, 2, 3],
-        drop_path_rate=0.4,
-        layer_scale_init_value=1.0,
-        gap_before_final_norm=False,
-        init_cfg=dict(type='Pretrained', checkpoint='https://download.openmmlab.com/mmclassification/v0/convnext/downstream/convnext-tiny_3rdparty_32xb128-noema_in1k_20220301-795e9634.pth', prefix='backbone.')),
-    neck=dict(in_channels=[96, 192, 384, 768]))
-optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    loss_scale=dict(init_scale=512),
-    constructor='LearningRateDecayOptimizerConstructor',
-    paramwise_cfg=dict(decay_rate=0.95, decay_type='layer_wise', num_layers=12))
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))  # lr-decay groups of the S/B depth

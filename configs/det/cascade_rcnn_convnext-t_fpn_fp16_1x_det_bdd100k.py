@@ -1,28 +1,12 @@
 # Cascade R-CNN, ConvNeXt-T, 1x schedule, FP16.
 # BDD100K zoo model cascade_rcnn_convnext-t_fpn_fp16_1x_det_bdd100k: published box AP 35.51 val, 33.99 test.
 _base_ = [
-    './_base_/models/cascade-rcnn_r50_fpn.py',
+    './_base_/models/cascade-rcnn_convnext-t_fpn.py',
     './_base_/datasets/bdd100k.py',
-    './_base_/schedules/adamw_1x.py',
+    './_base_/schedules/convnext_1x.py',
     './_base_/default_runtime.py',
 ]
 
 custom_imports = dict(
     imports=['bddet.data.mmdet_dataset', 'bddet.mmdet_metric', 'bddet.mmdet_hooks', 'mmpretrain.models'],
     allow_failed_imports=False)
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmpretrain.ConvNeXt',
-        arch='tiny',
-        out_indices=[0, 1, 2, 3],
-        drop_path_rate=0.4,
-        layer_scale_init_value=1.0,
-        gap_before_final_norm=False,
-        init_cfg=dict(type='Pretrained', checkpoint='https://download.openmmlab.com/mmclassification/v0/convnext/downstream/convnext-tiny_3rdparty_32xb128-noema_in1k_20220301-795e9634.pth', prefix='backbone.')),
-    neck=dict(in_channels=[96, 192, 384, 768]))
-optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    loss_scale=dict(init_scale=512),
-    constructor='LearningRateDecayOptimizerConstructor',
-    paramwise_cfg=dict(decay_rate=0.95, decay_type='layer_wise', num_layers=6))

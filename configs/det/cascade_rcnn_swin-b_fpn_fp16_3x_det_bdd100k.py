@@ -2,38 +2,19 @@
 # BDD100K zoo model cascade_rcnn_swin-b_fpn_fp16_3x_det_bdd100k: published box AP 35.03 val, 34.13 test.
 # The original declared FP16 for this row but never enabled it (no `fp16` key): enabled here.
 _base_ = [
-    './_base_/models/cascade-rcnn_r50_fpn.py',
+    './_base_/models/cascade-rcnn_swin-t_fpn.py',
     './_base_/datasets/bdd100k_ms.py',
-    './_base_/schedules/adamw_3x.py',
+    './_base_/schedules/swin_3x.py',
     './_base_/default_runtime.py',
 ]
 
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='SwinTransformer',
-        embed_dims=128,
         depths=[2, 2, 18, 2],
+        embed_dims=128,
         num_heads=[4, 8, 16, 32],
-        window_size=7,
-        mlp_ratio=4,
-        qkv_bias=True,
-        qk_scale=None,
-        drop_rate=0.0,
-        attn_drop_rate=0.0,
-        drop_path_rate=0.2,
-        patch_norm=True,
-        out_indices=(0, 1, 2, 3),
-        with_cp=False,
-        convert_weights=True,
-        init_cfg=dict(type='Pretrained', checkpoint='https://github.com/SwinTransformer/storage/releases/download/v1.0.0/swin_base_patch4_window7_224.pth')),
+        init_cfg=dict(checkpoint='https://github.com/SwinTransformer/storage/releases/download/v1.0.0/swin_base_patch4_window7_224.pth')),
     neck=dict(in_channels=[128, 256, 512, 1024]))
 train_dataloader = dict(batch_size=2, num_workers=2)  # the original trained Swin with 2 images per GPU
 auto_scale_lr = dict(base_batch_size=16)  # 8 GPUs x 2 images
-optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    loss_scale=dict(init_scale=512),
-    # no weight decay on position tables and norms
-    paramwise_cfg=dict(custom_keys=dict(absolute_pos_embed=dict(decay_mult=0.0),
-                                        relative_position_bias_table=dict(decay_mult=0.0),
-                                        norm=dict(decay_mult=0.0))))
+optim_wrapper = dict(type='AmpOptimWrapper', loss_scale=dict(init_scale=512))  # FP16

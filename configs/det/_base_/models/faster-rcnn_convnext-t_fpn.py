@@ -1,0 +1,16 @@
+# Faster R-CNN with mmpretrain's ConvNeXt-T backbone (ImageNet-1k weights), 10 classes; the S and B
+# rows override arch, drop path and checkpoint. Needs `mmpretrain.models` in custom_imports.
+_base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmpretrain.ConvNeXt',
+        arch='tiny',
+        out_indices=[0, 1, 2, 3],
+        drop_path_rate=0.4,
+        layer_scale_init_value=1.0,
+        gap_before_final_norm=False,
+        init_cfg=dict(type='Pretrained', checkpoint='https://download.openmmlab.com/mmclassification/v0/convnext/downstream/convnext-tiny_3rdparty_32xb128-noema_in1k_20220301-795e9634.pth', prefix='backbone.')),
+    neck=dict(in_channels=[96, 192, 384, 768]),
+    roi_head=dict(bbox_head=dict(num_classes=10)))
