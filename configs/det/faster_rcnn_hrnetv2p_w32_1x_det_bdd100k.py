@@ -1,24 +1,12 @@
 # Faster R-CNN, HRNet-w32, 1x schedule.
 # BDD100K zoo model faster_rcnn_hrnetv2p_w32_1x_det_bdd100k: published box AP 32.84 val, 31.84 test.
 _base_ = [
-    'mmdet::_base_/models/faster-rcnn_r50_fpn.py',
+    './_base_/models/faster-rcnn_hrnetv2p-w32.py',
     './_base_/datasets/bdd100k.py',
     './_base_/schedules/schedule_1x.py',
     './_base_/default_runtime.py',
 ]
 
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='HRNet',
-        extra=dict(
-            stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(4, ), num_channels=(64, )),
-            stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(4, 4), num_channels=(32, 64)),
-            stage3=dict(num_modules=4, num_branches=3, block='BASIC', num_blocks=(4, 4, 4), num_channels=(32, 64, 128)),
-            stage4=dict(num_modules=3, num_branches=4, block='BASIC', num_blocks=(4, 4, 4, 4), num_channels=(32, 64, 128, 256))),
-        init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://msra/hrnetv2_w32')),
-    neck=dict(_delete_=True, type='HRFPN', in_channels=[32, 64, 128, 256], out_channels=256),
-    roi_head=dict(bbox_head=dict(num_classes=10)))
 train_dataloader = dict(batch_size=2, num_workers=2)  # the original trained HRNet with 2 images per GPU
 auto_scale_lr = dict(base_batch_size=16)  # 8 GPUs x 2 images
 optim_wrapper = dict(optimizer=dict(lr=0.02))  # for its batch of 16
