@@ -87,10 +87,9 @@ def run_torchrun(task: str, request: dict, settings: DistSettings, work_dir: Pat
     work_dir.mkdir(parents=True, exist_ok=True)
     req_path = work_dir / f".{task}-request.json"
     req_path.write_text(json.dumps(request))
-    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={settings.gpus}",
-           f"--nnodes={settings.nnodes}", f"--node_rank={settings.node_rank}",
-           f"--master_addr={settings.master_addr}", f"--master_port={settings.master_port}",
-           "-m", "bddet.launch", task, str(req_path)]
+    argv = [f"--nproc_per_node={settings.gpus}", f"--nnodes={settings.nnodes}", f"--node_rank={settings.node_rank}",
+            f"--master_addr={settings.master_addr}", f"--master_port={settings.master_port}",
+            "-m", "bddet.launch", task, str(req_path)]
     # torchrun's own launcher, called in-process so that a failed worker ends in one line here
     # (the workers print their own errors) instead of torchrun's traceback.
     import logging
@@ -99,7 +98,7 @@ def run_torchrun(task: str, request: dict, settings: DistSettings, work_dir: Pat
     from torch.distributed.run import get_args_parser, run
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    args = get_args_parser().parse_args(cmd[3:])
+    args = get_args_parser().parse_args(argv)
     elastic_log = logging.getLogger("torch.distributed.elastic")
     level = elastic_log.level
     elastic_log.setLevel(logging.CRITICAL)

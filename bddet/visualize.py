@@ -152,8 +152,8 @@ def draw_frame(job: FrameDrawing) -> str | None:
     return None
 
 
-def _rows(labels: DetLabels, frame: int):
-    sel = labels.frame == frame
+def _rows(labels: DetLabels, bounds: list[int], frame: int):
+    sel = slice(bounds[frame], bounds[frame + 1])
     return labels.box[sel], labels.cls[sel], (labels.score[sel] if labels.score is not None else None), labels.ignore[sel]
 
 
@@ -184,6 +184,8 @@ def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]
     if truth is not None:
         seen = set(names)
         names += [n for n in truth.names if n not in seen]
+    pred_bounds = pred.frame_bounds() if pred else []
+    truth_bounds = truth.frame_bounds() if truth is not None else []
     keep_cls = np.array([CLASSES.index(c) for c in classes]) if classes else np.arange(len(CLASSES))
     out_dir = Path(out_dir)
     jobs: list[FrameDrawing] = []
@@ -191,12 +193,12 @@ def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]
     for name in names:
         d_box, d_cls, d_score = np.zeros((0, 4)), np.zeros(0, dtype=int), np.zeros(0)
         if pred is not None and name in pred.frame_index:
-            d_box, d_cls, d_score, _ = _rows(pred, pred.frame_index[name])
+            d_box, d_cls, d_score, _ = _rows(pred, pred_bounds, pred.frame_index[name])
         shown = (d_score >= score_thr) & np.isin(d_cls, keep_cls)
         d_box, d_cls, d_score = d_box[shown], d_cls[shown], d_score[shown]
         g_box, g_cls, g_ign = np.zeros((0, 4)), np.zeros(0, dtype=int), np.zeros(0, dtype=bool)
         if truth is not None and name in truth.frame_index:
-            g_box, g_cls, _, g_ign = _rows(truth, truth.frame_index[name])
+            g_box, g_cls, _, g_ign = _rows(truth, truth_bounds, truth.frame_index[name])
             g_in = np.isin(g_cls, keep_cls)
             g_box, g_cls, g_ign = g_box[g_in], g_cls[g_in], g_ign[g_in]
         outcome, missed = match_outcomes(d_box, d_cls, d_score, g_box, g_cls, g_ign) if truth is not None \

@@ -248,10 +248,15 @@ def resolve_run(ws: Workspace, run: str | None) -> tuple[str, dict]:
     return run_id, record
 
 
-def record_run(ws: Workspace, section: str, prefix: str, record: dict, make_current: bool = True) -> str:
-    """Add a run record under a fresh id (``infer-3``), optionally making it the current run."""
+def record_run(ws: Workspace, section: str, prefix: str, record: dict, make_current: bool = True,
+               replace_where: tuple[str, object] | None = None) -> str:
+    """Add a run record under a fresh id (``infer-3``), optionally making it the current run.
+
+    ``replace_where=(key, value)`` updates the record whose ``key`` equals ``value`` instead, if any.
+    """
     with ws.edit() as manifest:
-        run_id = next_record_id(manifest[section], prefix)
+        same = [rid for rid, r in manifest[section].items() if replace_where and r.get(replace_where[0]) == replace_where[1]]
+        run_id = same[0] if same else next_record_id(manifest[section], prefix)
         manifest[section][run_id] = record
         if make_current and section == "infer_runs":
             manifest["current"]["run"] = run_id

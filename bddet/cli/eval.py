@@ -9,7 +9,7 @@ import typer
 
 from ..data.categories import FRAME_CONDITIONS
 from ..errors import BddetError
-from ..workspace import find_workspace, find_workspace_or_none, next_record_id, resolve_run
+from ..workspace import find_workspace, find_workspace_or_none, record_run, resolve_run
 from ..zoo import list_models, sample_models
 from ._options import JsonOpt, WorkspaceOpt
 from ._output import console, fmt_number, info, print_json, print_table, warn
@@ -105,15 +105,12 @@ def command(
     info(f"evaluated in {seconds:.1f}s" + (f"; wrote {out}" if out else ""))
 
     if ws is not None:
-        with ws.edit() as manifest:
-            rid = next_record_id(manifest["eval_results"], "eval")
-            manifest["eval_results"][rid] = {
-                "run": run_id, "predictions": str(pred_path), "gt": str(gt), "set": split,
-                "model": model.name if model else None,
-                **{m: _plain(metrics.overall[m]) for m in ("AP", "AP50", "AP75", "AR100")},
-                "by": {c: {v: _plain(m.overall["AP"]) for v, m in vals.items()} for c, vals in report.by.items()},
-                "out": str(out) if out else None, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }
+        record_run(ws, "eval_results", "eval", {
+            "run": run_id, "predictions": str(pred_path), "gt": str(gt), "set": split,
+            "model": model.name if model else None,
+            **{m: _plain(metrics.overall[m]) for m in ("AP", "AP50", "AP75", "AR100")},
+            "by": {c: {v: _plain(m.overall["AP"]) for v, m in vals.items()} for c, vals in report.by.items()},
+            "out": str(out) if out else None, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, make_current=False)
 
 
 def _plain(value: float) -> float | None:

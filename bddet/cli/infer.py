@@ -18,7 +18,7 @@ EXAMPLE = ("Example:  bddet infer --gpus 4      bddet infer cascade_rcnn_swin-t 
 
 
 def _weights_and_config(ws, model_arg: str | None, weights: str | None):
-    """(config path, weights path, model name) from the arguments and the workspace."""
+    """(config path, weights path, model name, whether the weights come from `bddet train`)."""
     from ..config import resolve_config
 
     manifest = ws.read() if ws else None

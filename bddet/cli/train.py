@@ -67,11 +67,11 @@ def command(
                    cfg_options=list(cfg_options or ()), mirrors=[], manifest_mirrors=manifest["mirrors"],
                    show_progress=True)
     if auto_scale_lr:
-        from ..train import lr_scaling, prepare_config
+        from ..config import load_config, parse_cfg_options
+        from ..train import lr_scaling
 
-        cfg = prepare_config(config, request["data_root"], request["work_dir"], device, settings.world_size,
-                             auto_scale_lr=True, cfg_options=request["cfg_options"], mirrors=[],
-                             manifest_mirrors=manifest["mirrors"])
+        cfg = load_config(config, cfg_options=parse_cfg_options(request["cfg_options"]))
+        cfg.auto_scale_lr.enable = True
         base, actual, factor = lr_scaling(cfg, settings.world_size)
         info(f"--auto-scale-lr: the recipe's lr is for a batch of {base}; yours is {actual} "
              f"({settings.world_size} x {cfg.train_dataloader.batch_size}), so lr x {factor:g}")
@@ -83,17 +83,12 @@ def command(
     summary = run_training(request, settings)
     if node_rank != 0:
         return
-    with ws.edit() as m:
-        existing = next((rid for rid, r in m["train_runs"].items() if r.get("work_dir") == request["work_dir"]), None)
     record = {"model": zoo_model.name if zoo_model else None, "config": str(config), "work_dir": request["work_dir"],
               "last_checkpoint": summary["last_checkpoint"], "epoch": summary["epoch"],
               "processes": settings.world_size, "seconds": round(time.time() - started, 1),
               "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    if existing:
-        with ws.edit() as m:
-            m["train_runs"][existing] = record
-        run_id = existing
-    else:
-        run_id = record_run(ws, "train_runs", "train", record, make_current=False)
+    # resuming a run updates its record rather than adding another
+    run_id = record_run(ws, "train_runs", "train", record, make_current=False,
+                        replace_where=("work_dir", request["work_dir"]))
     info(f"done: {summary['last_checkpoint']} (epoch {summary['epoch']}); recorded as {run_id} — "
          f"`bddet infer --weights {run_id}` runs it")

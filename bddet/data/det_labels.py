@@ -54,6 +54,10 @@ class DetLabels:
     def __len__(self) -> int:
         return len(self.cls)
 
+    def frame_bounds(self) -> list[int]:
+        """Box index where each frame starts, plus the end: frame i's boxes are bounds[i]:bounds[i+1]."""
+        return np.r_[0, np.cumsum(np.bincount(self.frame, minlength=len(self.names)))].tolist()
+
 
 def _load_json(path: Path):
     import orjson

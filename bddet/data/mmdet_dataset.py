@@ -65,8 +65,7 @@ class BDD100KDetDataset(BaseDetDataset):
         self._boxes[:, 2:] += 1  # scalabel's +1 width/height convention, as the released models were trained
         self._classes = labels.cls
         self._ignored = labels.ignore.astype(np.int64)
-        # boxes come grouped by frame, in file order
-        bounds = np.r_[0, np.cumsum(np.bincount(labels.frame, minlength=len(labels.names)))].tolist()
+        bounds = labels.frame_bounds()
         return [{"img_path": os.path.join(img_root, name), "img_id": i, "file_name": name, "height": 720,
                  "width": 1280, "box_slice": (bounds[i], bounds[i + 1])} for i, name in enumerate(labels.names)]
 

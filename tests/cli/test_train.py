@@ -1,6 +1,4 @@
 """bddet train on CPU with a synthetic BDD100K-layout data root: real MMEngine runs, tiny sizes."""
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
