@@ -63,6 +63,10 @@ def load_checkpoint_file(path: str | os.PathLike[str]) -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint")
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    if magic not in (b"PK", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):  # zip (torch.save) or pickle
+        raise CheckpointError(f"{path}: not a PyTorch checkpoint (neither torch.save's zip nor a pickle)")
     try:
         with torch.serialization.safe_globals(_allowed_globals()):
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
