@@ -11,8 +11,10 @@ from pathlib import Path
 from .errors import BddetError
 from .zoo import ZooModel, resolve_model_name
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO_ROOT / "configs" / "det"
+# bddet/configs is a link to the repository's configs/, so a wheel carries the configs inside
+# the package and an installed bddet finds them where a source checkout does.
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONFIG_DIR = PACKAGE_DIR / "configs" / "det"
 
 
 class ConfigError(BddetError):
@@ -21,7 +23,7 @@ class ConfigError(BddetError):
 
 def config_path(model: ZooModel) -> Path:
     """The config file of a zoo (or sample) model."""
-    return REPO_ROOT / model.config
+    return PACKAGE_DIR / model.config
 
 
 def resolve_config(model_or_path: str) -> tuple[Path, ZooModel | None]:

@@ -42,7 +42,7 @@ class ZooModel:
 
     @property
     def config(self) -> str:
-        """The config path relative to the repository root."""
+        """The config path relative to the package (``bddet/configs`` is the repository's ``configs/``)."""
         return self.config_file or f"configs/det/{self.name}.py"
 
     def artifact_path(self, kind: str) -> str:

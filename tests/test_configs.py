@@ -150,12 +150,12 @@ def test_the_shipped_demo_checkpoint_matches_its_md5_and_its_config(registry):
     import hashlib
 
     from bddet.checkpoint import load_checkpoint_file
-    from bddet.config import REPO_ROOT
+    from bddet.config import PACKAGE_DIR
     from bddet.zoo import sample_models
 
     model = sample_models()[0]
-    weights = REPO_ROOT / "configs/demo/mirror" / model.artifact_path("weights")
-    published = (REPO_ROOT / "configs/demo/mirror" / model.artifact_path("md5")).read_text().split()[0]
+    weights = PACKAGE_DIR / "configs/demo/mirror" / model.artifact_path("weights")
+    published = (PACKAGE_DIR / "configs/demo/mirror" / model.artifact_path("md5")).read_text().split()[0]
     assert hashlib.md5(weights.read_bytes()).hexdigest() == published
     detector = build(load_config(config_path(model)), registry)
     assert sum(p.numel() for p in detector.parameters()) == model.params
