@@ -28,10 +28,15 @@ def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def atomic_write_text(final: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``final`` atomically, flushed to disk before the rename."""
+def atomic_write_bytes(final: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``final`` atomically, flushed to disk before the rename."""
     with atomic_path(final) as tmp:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
+
+
+def atomic_write_text(final: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``final`` atomically, flushed to disk before the rename."""
+    atomic_write_bytes(final, text.encode("utf-8"))

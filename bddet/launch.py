@@ -144,4 +144,8 @@ def _worker_main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_worker_main(sys.argv[1:]))
+    code = _worker_main(sys.argv[1:])
+    import gc
+
+    gc.freeze()  # a quick exit, as in bddet.cli.app.main
+    sys.exit(code)

@@ -78,4 +78,12 @@ def main() -> None:
 
     # mmengine and mmcv import pkg_resources, deprecated in setuptools 80: not the user's concern
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-    app(prog_name="bddet")
+    try:
+        app(prog_name="bddet")
+    finally:
+        # Interpreter shutdown otherwise walks torch's and mmdet's millions of objects in its
+        # final garbage collections: about a second after every command that imported them.
+        # Frozen objects are skipped; everything bddet writes is closed by now.
+        import gc
+
+        gc.freeze()

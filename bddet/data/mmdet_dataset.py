@@ -77,6 +77,10 @@ class BDD100KDetDataset(BaseDetDataset):
                                  self._ignored[lo:hi].tolist())]
         return info
 
+    def frame_name(self, idx: int) -> str:
+        """The frame's name as det.json writes it, without making its per-box dicts."""
+        return super().get_data_info(idx)["file_name"]
+
     def filter_data(self) -> list[dict]:
         """Training drops frames without any box (as the original's COCO filter); tests keep all."""
         if self.test_mode or not (self.filter_cfg or {}).get("filter_empty_gt", False):

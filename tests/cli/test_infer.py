@@ -84,6 +84,33 @@ def test_two_processes_give_the_same_det_json(cli, ws):
     assert not (ws / "two" / ".parts").exists()
 
 
+def test_batched_detections_are_mmdetections_own_in_original_pixels(cli, ws, weights):
+    """Batches of 2 through bddet's loader give what mmdet's inference_detector gives image by image."""
+    import torch
+    from mmdet.apis import inference_detector, init_detector
+
+    from bddet.config import config_path
+    from bddet.zoo import resolve_model_name
+
+    torch.set_num_threads(1)
+    result = cli("infer", *SMALL, "--batch-size", "2", "--workers", "1", "--out", "b")
+    assert result.exit_code == 0, result.output
+    det = load_det(ws / "b/det.json")
+    model = init_detector(str(config_path(resolve_model_name(MODEL))), str(weights), device="cpu",
+                          cfg_options={"test_dataloader.dataset.pipeline.1.scale": (192, 128)})
+    val = ws / "bdd100k/images/100k/val"
+    for frame, sample in zip(det, inference_detector(model, [str(val / f["name"]) for f in det])):
+        pred = sample.pred_instances
+        ours = torch.tensor([[lb["box2d"][k] for k in ("x1", "y1", "x2", "y2")] + [lb["score"]] for lb in frame["labels"]])
+        theirs = torch.cat([pred.bboxes, pred.scores[:, None]], 1)
+        theirs[:, 2:4] = torch.maximum(theirs[:, 2:4] - 1, theirs[:, 0:2])  # scalabel's inclusive x2, y2
+        assert len(frame["labels"]) == len(pred) > 0
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-3)
+        from bddet.data.categories import CLASSES
+
+        assert [lb["category"] for lb in frame["labels"]] == [CLASSES[k] for k in pred.labels.tolist()]
+
+
 def test_folder_glob_and_file_inputs_name_frames_relative_to_their_folder(cli, ws):
     imgs = ws / "mine" / "drive"
     imgs.mkdir(parents=True)
