@@ -70,6 +70,8 @@ def images_source(inputs: Sequence[str]) -> ImageSource:
                 raise InferError(f"{item}: the pattern matches no image")
             files += matched
         elif Path(item).is_file():
+            if Path(item).suffix.lower() not in IMAGE_EXTENSIONS:
+                raise InferError(f"{item}: not an image file ({', '.join(IMAGE_EXTENSIONS)})")
             files.append(Path(item))
         elif Path(item).is_dir():
             raise InferError(f"{item}: give a single folder on its own, or files and patterns")
@@ -235,12 +237,6 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
         raise InferError(f"{src.description or src.data_root}: no images to run on")
     out = Path(out_dir)
     parts = out / PARTS_DIR
-    if rank == 0:
-        if not resume and parts.exists():
-            shutil.rmtree(parts)
-        parts.mkdir(parents=True, exist_ok=True)
-    if world > 1:
-        dist.barrier()
     done, skipped_before = _read_parts(parts) if resume else ({}, {})
     todo = [i for i in range(n) if i not in done and i not in skipped_before][rank::world]
     if workers is None:  # up to 4 decoding processes per rank, within the machine's cores
@@ -252,6 +248,13 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
     # before CUDA is initialised also keeps the GPU context out of the children.
     batches = iter(loader)
     model = _build_model(cfg, weights, dev)
+    # Only with the images and the weights known to be usable is the output folder touched.
+    if rank == 0:
+        if not resume and parts.exists():
+            shutil.rmtree(parts)
+        parts.mkdir(parents=True, exist_ok=True)
+    if world > 1:
+        dist.barrier()
     part_file = parts / f"part-{rank}-of-{world}-{os.getpid()}.jsonl"
     thr = score_thr if score_thr is not None else 0.0
     autocast = torch.autocast("cuda", dtype=torch.float16) if (fp16 and device == "cuda") else contextlib.nullcontext()

@@ -179,16 +179,18 @@ def test_bad_inputs(cli, ws, tmp_path):
     for args, needle in ((["--images", str(ws / "empty")], "no images in this folder"),
                          (["--images", str(ws / "nope")], "no such file or folder"),
                          (["--images", str(ws / "*.png")], "matches no image"),
+                         (["--images", str(ws / "bddet.yaml")], "bddet.yaml: not an image file"),
                          (["yolo"], "no zoo model is called 'yolo'"),
                          (["faster_rcnn_r50_fpn_1x"], "no weights for faster_rcnn_r50_fpn_1x"),
                          (["--weights", str(ws / "missing.pth")], "no such file")):
         result = cli("infer", *SMALL, *args, "--out", "x")
         assert result.exit_code == 1, (args, result.output)
         assert needle in result.stderr and result.stderr.count("error:") == 1, result.stderr
-        assert "Traceback" not in result.output
+        assert "Traceback" not in result.output and not (ws / "x").exists()  # the output folder untouched
     # weights of another model: the first mismatching parameters are named
     import torch
 
     torch.save({"state_dict": {"backbone.conv1.weight": torch.zeros(1)}}, ws / "other.pth")
     result = cli("infer", *SMALL, "--weights", str(ws / "other.pth"), "--out", "x")
     assert result.exit_code == 1 and "does not fit the model" in result.stderr and "conv1.weight" in result.stderr
+    assert not (ws / "x").exists()
