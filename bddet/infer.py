@@ -266,7 +266,12 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
                     raise InferError(f"unreadable image {err} (pass --skip-unreadable to go on without it)")
                 sink.write(orjson.dumps({"i": i, "error": err}) + b"\n")
             if data is not None:
-                for i, (boxes, scores, labels) in zip(indices, _detections(model.test_step(data), thr)):
+                try:
+                    results = model.test_step(data)
+                except torch.OutOfMemoryError:
+                    raise InferError(f"the GPU ran out of memory at {batch_size} images per batch; pass a smaller "
+                                     "--batch-size (add --resume to keep what is done)") from None
+                for i, (boxes, scores, labels) in zip(indices, _detections(results, thr)):
                     frame = detections_to_frame(dataset.frame_name(i), boxes, scores, labels)
                     sink.write(orjson.dumps({"i": i, "frame": frame}) + b"\n")
             sink.flush()

@@ -60,8 +60,8 @@ def command(
     master_addr: Annotated[str, typer.Option("--master-addr", help="Address of the rank-0 machine.")] = "127.0.0.1",
     master_port: Annotated[int, typer.Option("--master-port", help="Port on the rank-0 machine.")] = 29500,
     device: Annotated[Optional[str], typer.Option("--device", help="cuda or cpu (default: cuda if available).")] = None,
-    batch_size: Annotated[int, typer.Option(
-        "--batch-size", min=1, help="Images per forward pass and process (on a GPU, 8 ran faster than 1).")] = 1,
+    batch_size: Annotated[Optional[int], typer.Option(
+        "--batch-size", min=1, help="Images per forward pass and process (default: 4 on a GPU, 1 on a CPU).")] = None,
     workers: Annotated[Optional[int], typer.Option(
         "--workers", min=0, help="Data-loading processes per GPU (default: up to 4, within the cores).")] = None,
     fp16: Annotated[bool, typer.Option("--fp16", help="Mixed precision (GPU only).")] = False,
@@ -95,6 +95,10 @@ def command(
         import torch
 
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    # On an H100, 8 per batch ran 1.4x as fast as 1; 4 leaves the big models room on smaller GPUs.
+    # On a CPU batches only cost memory.
+    if batch_size is None:
+        batch_size = 4 if device == "cuda" else 1
     if out is None:
         if ws is None:
             raise typer.BadParameter("outside a workspace, say where the results go", param_hint="--out")
