@@ -97,6 +97,9 @@ def command(
         device = "cuda" if torch.cuda.is_available() else "cpu"
     # On an H100, 8 per batch ran 1.4x as fast as 1; 4 leaves the big models room on smaller GPUs.
     # On a CPU batches only cost memory.
+    if fp16 and device == "cpu":
+        warn("--fp16 applies on a GPU only; running in full precision on the CPU")
+        fp16 = False
     if batch_size is None:
         batch_size = 4 if device == "cuda" else 1
     if out is None:

@@ -93,8 +93,9 @@ def test_batched_detections_are_mmdetections_own_in_original_pixels(cli, ws, wei
     from bddet.zoo import resolve_model_name
 
     torch.set_num_threads(1)
-    result = cli("infer", *SMALL, "--batch-size", "2", "--workers", "1", "--out", "b")
+    result = cli("infer", *SMALL, "--batch-size", "2", "--workers", "1", "--fp16", "--out", "b")
     assert result.exit_code == 0, result.output
+    assert "--fp16 applies on a GPU only" in result.stderr  # and the numbers below are full precision
     det = load_det(ws / "b/det.json")
     model = init_detector(str(config_path(resolve_model_name(MODEL))), str(weights), device="cpu",
                           cfg_options={"test_dataloader.dataset.pipeline.1.scale": (192, 128)})
