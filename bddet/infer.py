@@ -228,6 +228,11 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
         # are found once; a folder of mixed sizes would pay the search again for every shape.
         torch.backends.cudnn.benchmark = src.names is None
     cfg = _load_config(config, src.data_root, score_thr, parse_cfg_options(cfg_options))
+    preprocessor = cfg.model.get("data_preprocessor") or {}
+    if device == "cuda" and preprocessor.get("type") == "DetDataPreprocessor":
+        # The loader hands over pinned batches: their copy to the GPU can overlap with the
+        # launches that follow instead of blocking the one thread that feeds the GPU.
+        preprocessor.setdefault("non_blocking", True)
     dataset = DATASETS.build(dict(type="BDD100KDetDataset", data_root=src.data_root, ann_file=src.ann_file,
                                   data_prefix=dict(img=src.img_prefix), test_mode=True,
                                   pipeline=cfg.test_dataloader.dataset.pipeline,
