@@ -18,7 +18,7 @@ TORCH_PINS  := torch==2.14.1 torchvision==0.29.1
 MMCV_PIN    := mmcv==2.1.0
 STAMP       := $(VENV)/.installed
 
-.PHONY: install test demo zoo-table clean-venv
+.PHONY: install test demo zoo-table bench-wheels clean-venv
 
 install: $(STAMP)
 
@@ -69,6 +69,17 @@ demo: install
 # The README's zoo table is generated from the catalogue (tests/test_readme.py checks it).
 zoo-table: install
 	$(VENV)/bin/python -c "import re,subprocess,pathlib; t=subprocess.run(['$(VENV)/bin/bddet','models','--markdown'],capture_output=True,text=True,check=True).stdout; p=pathlib.Path('README.md'); s=p.read_text(); p.write_text(re.sub(r'(<!-- zoo-table -->\n).*?(<!-- /zoo-table -->)', lambda m: m.group(1)+t+m.group(2), s, flags=re.S))"
+
+# For benchmarks/gpu_infer.sh on a GPU machine without network: the wheels bddet's inference needs
+# beyond what a CUDA PyTorch image has (CPython 3.12, manylinux), and mmcv's sdist to compile there.
+BENCH_WHEELS := mmengine==0.10.7 mmdet==3.3.0 addict yapf platformdirs termcolor shapely terminaltables \
+                pycocotools orjson "setuptools>=77,<81"
+bench-wheels: install
+	$(PIP) download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+	  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+	  -d .whl $(BENCH_WHEELS)
+	$(PIP) download -q --no-deps --no-binary :all: --no-build-isolation -d .whl $(MMCV_PIN)
+	@du -sh .whl
 
 clean-venv:
 	rm -rf $(VENV)
