@@ -73,7 +73,7 @@ zoo-table: install
 # For benchmarks/gpu_infer.sh on a GPU machine without network: the wheels bddet's inference needs
 # beyond what a CUDA PyTorch image has (CPython 3.12, manylinux), and mmcv's sdist to compile there.
 BENCH_WHEELS := mmengine==0.10.7 mmdet==3.3.0 addict yapf platformdirs termcolor shapely terminaltables \
-                pycocotools orjson "setuptools>=77,<81"
+                pycocotools orjson typer==0.28.0 "setuptools>=77,<81"
 bench-wheels: install
 	$(PIP) download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 	  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
