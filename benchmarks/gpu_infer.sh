@@ -16,18 +16,21 @@ python=${PYTHON:-python3}
 started=$(date +%s)
 say() { echo "[$(( $(date +%s) - started )) s] $*"; }
 
-ls "$wheels"/mmcv-2.1.0.tar.gz >/dev/null   # fails with the path when `make bench-wheels` was not run
+if [ ! -f "$wheels"/mmcv-2.1.0.tar.gz ]; then
+  echo "error: $wheels/mmcv-2.1.0.tar.gz: no such file; run \`make bench-wheels\` where there is network" >&2
+  exit 1
+fi
 $python -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" "$wheels"/*.whl
 export PYTHONPATH="$site:$PWD"   # setuptools < 81 from there too: mmcv's setup.py imports pkg_resources
 $python -c "import torch; assert torch.cuda.is_available(), 'no GPU'; print(torch.__version__, torch.cuda.get_device_name())"
 
 if ! $python -c "import mmcv.ops" 2>/dev/null; then
-  say "compiling mmcv 2.1.0 for $($python -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())')"
+  arch=$($python -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())')
+  say "compiling mmcv 2.1.0 for compute capability $arch"
   build=$(mktemp -d)
   tar -xzf "$wheels"/mmcv-2.1.0.tar.gz -C "$build"
   # mmcv 2.1.0 forces C++17; PyTorch >= 2.13's headers need C++20 (C++20 builds the older ones too)
   sed -i 's/-std=c++17/-std=c++20/g' "$build"/mmcv-2.1.0/setup.py
-  arch=$($python -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())')
   FORCE_CUDA=1 MMCV_WITH_OPS=1 TORCH_CUDA_ARCH_LIST="$arch" MAX_JOBS=$(nproc) \
     $python -m pip wheel -q --no-deps --no-build-isolation -w "$build"/dist "$build"/mmcv-2.1.0
   $python -m pip install -q --no-index --no-deps --no-compile --target "$site" "$build"/dist/mmcv-*.whl
