@@ -1,15 +1,34 @@
-"""bddet: the BDD100K object-detection model zoo as a command-line tool and a library.
+"""bddet: the BDD100K object-detection model zoo as a library and a command-line tool.
 
-Importing bddet is cheap: torch and MMDetection load only inside the functions that need them.
+    import bddet
+    ws = bddet.Workspace.create("work", data_root="bdd100k")
+    bddet.download("cascade_rcnn_swin-t", workspace=ws)
+    run = bddet.infer("cascade_rcnn_swin-t", workspace=ws, split="val")
+    report = bddet.evaluate(run.predictions, workspace=ws)
+    report.metrics.overall["AP"]
+
+Importing bddet is cheap: torch, MMDetection and NumPy load only inside the functions that
+need them. Every function returns a dataclass and raises BddetError subclasses whose
+message is the line a user should read; none of them prints.
 """
-from .errors import BddetError, DownloadError, IntegrityError, ManifestError, ModelNameError
+# The library modules are imported here, before their functions are bound to the same names,
+# so `bddet.infer` is the function even after `bddet.infer` the module has been imported.
+from .dist import DistSettings
+from .download import DownloadResult, download
+from .errors import (BddetError, DownloadError, IntegrityError, LabelError, ManifestError,
+                     ModelNameError)
+from .evaluate import DetMetrics, EvalReport, evaluate
+from .infer import InferResult, infer
+from .train import TrainResult, train
+from .visualize import VisReport, visualize
 from .workspace import Workspace, find_workspace, init_workspace
 from .zoo import ZooModel, filter_models, list_models, resolve_model_name
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BddetError", "DownloadError", "IntegrityError", "ManifestError", "ModelNameError",
-    "Workspace", "ZooModel", "filter_models", "find_workspace", "init_workspace",
-    "list_models", "resolve_model_name", "__version__",
+    "BddetError", "DetMetrics", "DistSettings", "DownloadError", "DownloadResult", "EvalReport", "InferResult",
+    "IntegrityError", "LabelError", "ManifestError", "ModelNameError", "TrainResult", "VisReport", "Workspace",
+    "ZooModel", "download", "evaluate", "filter_models", "find_workspace", "infer", "init_workspace",
+    "list_models", "resolve_model_name", "train", "visualize", "__version__",
 ]

@@ -1,15 +1,40 @@
 """Writing files a user keeps: a temp file in the same folder, then os.replace.
 
 A reader (or a crash) never sees a half-written file at the final path, because
-os.replace within one filesystem is atomic.
+os.replace within one filesystem is atomic. The file gets the mode a plain open() would give
+(0666 less the umask), or keeps the mode of the file it replaces: mkstemp's private 0600
+must not leak into det.json or bddet.yaml.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
+
+def _umask() -> int:
+    """The process umask; Linux shows it in /proc without the set-and-restore race of os.umask."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def final_mode(final: Path) -> int:
+    """The mode ``final`` should have: its current one when it exists, else 0666 & ~umask."""
+    try:
+        return stat.S_IMODE(os.stat(final).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
 
 
 @contextlib.contextmanager
@@ -22,6 +47,7 @@ def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, final_mode(final))
         os.replace(tmp_path, final)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

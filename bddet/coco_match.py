@@ -19,7 +19,9 @@ AREA_LABELS = ("all", "small", "medium", "large")
 MAX_DETS = (1, 10, 100)
 
 
-@njit(cache=True, parallel=True)
+# error_model="numpy": a zero union (boxes of zero or negative extent, which the official
+# evaluator scores) divides to inf/nan as in maskApi.c, where Python's model would raise.
+@njit(cache=True, parallel=True, error_model="numpy")
 def match_groups(gt_start, gt_xywh, gt_crowd, dt_start, dt_xywh, area_ranges, iou_thresholds,
                  dt_matched, dt_ignored, gt_ignored):  # pragma: no cover - compiled
     """Greedy matching per (image, class) group, for every area range and IoU threshold.

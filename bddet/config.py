@@ -71,17 +71,23 @@ def load_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] 
 
 
 def parse_cfg_options(items) -> dict:
-    """``KEY=VALUE`` strings as mmengine's DictAction reads them: values are Python literals where
-    they parse (``(320, 192)``, ``None``, ``0.5``), else strings."""
-    import ast
+    """``KEY=VALUE`` strings as MMDetection's ``--cfg-options`` reads them.
 
-    out = {}
-    for item in items or ():
-        if "=" not in item:
-            raise ConfigError(f"--cfg-options: '{item}' is not KEY=VALUE")
-        key, value = item.split("=", 1)
-        try:
-            out[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            out[key] = value
-    return out
+    mmengine's own DictAction does the parsing, so values mean exactly what they mean to
+    mmdet's tools: ``true``/``false`` are booleans, ``None`` is None, ``1,2`` and ``[1,2]``
+    are lists, ``(1,2)`` is a tuple, nesting works, anything else is an int, float or string.
+    """
+    import argparse
+
+    items = list(items or ())
+    for item in items:
+        if "=" not in item or item.startswith("="):
+            raise ConfigError(f"--cfg-options: '{item}' is not KEY=VALUE (a model or config goes before "
+                              "--cfg-options, whose values run up to the next option)")
+    if not items:
+        return {}
+    from mmengine.config import DictAction
+
+    namespace = argparse.Namespace()
+    DictAction(option_strings=["--cfg-options"], dest="cfg_options", nargs="+")(None, namespace, items)
+    return namespace.cfg_options

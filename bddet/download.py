@@ -30,6 +30,8 @@ CHUNK_BYTES = 1 << 20
 FLUSH_BYTES = 8 << 20
 # Retries only for failures after a server answered (dropped body, 5xx, read timeout);
 # a host that does not answer at all is skipped at once so a dead mirror costs seconds.
+# The budget counts consecutive attempts that added nothing: a mirror that drops every
+# 30 MB but always advances is followed to the end.
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
 _MD5_RE = re.compile(r"^\s*([0-9a-fA-F]{32})")
 
@@ -163,8 +165,10 @@ def _stream_to_part(session, url: str, part: Path, label: str,
     """Fetch ``url`` into ``part``, resuming from its current size; return (bytes received, MD5 of the file).
 
     Once the server has answered, failures (dropped body, read timeout, 5xx) are retried
-    with backoff, each retry resuming with a Range request. Raises _SourceFailed for a host
-    that does not answer, an HTTP error, or when retries run out (``part`` is kept).
+    with backoff, each retry resuming with a Range request; an attempt that added bytes to
+    ``part`` resets the retry budget. Raises _SourceFailed for a host that does not answer, an
+    HTTP error, or after len(RETRY_DELAYS_S) + 1 attempts in a row without progress (``part``
+    is kept).
     """
     import requests
     import urllib3
@@ -172,7 +176,8 @@ def _stream_to_part(session, url: str, part: Path, label: str,
     received = 0
     answered = False
     why = ""
-    for attempt in range(len(RETRY_DELAYS_S) + 1):
+    stalled = 0  # consecutive failed attempts that added nothing to the part
+    while True:
         offset = part.stat().st_size if part.exists() else 0
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
@@ -228,9 +233,12 @@ def _stream_to_part(session, url: str, part: Path, label: str,
             why = "connection dropped"
         except _Retryable as e:
             why = str(e)
-        if attempt < len(RETRY_DELAYS_S):
-            time.sleep(RETRY_DELAYS_S[attempt])
-    raise _SourceFailed(f"{url} ({why} after {len(RETRY_DELAYS_S) + 1} attempts)")
+        advanced = part.exists() and part.stat().st_size > offset
+        stalled = 0 if advanced else stalled + 1
+        if stalled > len(RETRY_DELAYS_S):
+            raise _SourceFailed(f"{url} ({why}; {stalled} attempts in a row without progress)")
+        if stalled:  # after progress, straight back; after none, back off
+            time.sleep(RETRY_DELAYS_S[stalled - 1])
 
 
 class _Retryable(Exception):
@@ -364,3 +372,24 @@ def fetch_pretrained(url: str, mirrors: Sequence[str] = (), manifest_mirrors: Se
                         f"(BDDET_MIRRORS, as pretrained/{filename}), point at a local copy with --cfg-options "
                         "model.backbone.init_cfg.checkpoint=PATH, or train from scratch with --cfg-options "
                         "model.backbone.init_cfg=None")
+
+
+def download(model: str | ZooModel, kind: str = "weights", *, workspace=None, mirrors: Sequence[str] = (),
+             force: bool = False, no_verify: bool = False, from_file: str | os.PathLike[str] | None = None,
+             on_progress: ProgressCallback | None = None) -> DownloadResult:
+    """Fetch one artifact of a zoo model (name, alias or prefix) into the per-user cache.
+
+    Mirrors are tried in order: ``mirrors``, then $BDDET_MIRRORS, then the workspace's
+    ``mirrors:``, then the official host. Weights are MD5-checked (see download_artifact) and,
+    with a workspace, recorded there and made the current model, so ``infer`` finds them.
+    """
+    from .zoo import resolve_model_name
+    from .workspace import record_weights
+
+    zoo_model = model if isinstance(model, ZooModel) else resolve_model_name(model)
+    manifest_mirrors = workspace.read()["mirrors"] if workspace is not None else []
+    result = download_artifact(zoo_model, kind, mirrors=mirrors, manifest_mirrors=manifest_mirrors, force=force,
+                               no_verify=no_verify, from_file=from_file, on_progress=on_progress)
+    if workspace is not None and kind == "weights":
+        record_weights(workspace, zoo_model.name, result.path, result.md5, result.verified)
+    return result

@@ -7,6 +7,12 @@ class BddetError(Exception):
     exit_code = 1
 
 
+class OptionsError(BddetError):
+    """Options that cannot go together, or that the workspace cannot serve: a usage error (exit 2)."""
+
+    exit_code = 2
+
+
 class ManifestError(BddetError):
     """The workspace manifest is missing, unreadable or malformed."""
 
@@ -21,3 +27,7 @@ class DownloadError(BddetError):
 
 class IntegrityError(DownloadError):
     """A downloaded or imported file does not match its published MD5."""
+
+
+class LabelError(BddetError):
+    """A label or prediction file bddet cannot read as Scalabel det JSON."""

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 
 from .data.categories import CLASSES, FRAME_CONDITIONS
-from .data.det_labels import DetLabels, LabelError, read_det_labels
+from .errors import LabelError
+
+if TYPE_CHECKING:
+    from .zoo import ZooModel
 
 METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl")
 OVERALL = "OVERALL"
@@ -55,10 +58,18 @@ class EvalReport:
     frames_without_predictions: int = 0
     predicted_frames_not_in_gt: int = 0
     empty_predictions: bool = False
+    warnings: list[str] = field(default_factory=list)  # one line each, for the user
+    seconds: float = 0.0
+    run_id: str | None = None            # the inference run scored, when it came from a workspace
+    record_id: str | None = None         # the workspace's eval record (eval-N)
+    model: "ZooModel | None" = None      # the zoo model behind the predictions, when known
+    published_ap: float | None = None    # its published (or recorded sample) val AP
 
 
 def _summarise(precision: np.ndarray, recall: np.ndarray) -> tuple[dict, dict]:
     """scalabel's COCOevalV2.get_score for every metric (the same slicing, hence the same sums)."""
+    import numpy as np
+
     from .coco_match import AREA_LABELS, IOU_THRESHOLDS, MAX_DETS
 
     arrays = {"precision": precision, "recall": recall}
@@ -97,6 +108,8 @@ def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = 
     ``frames`` lists ground-truth frame indices to keep; predictions for other frames are
     dropped, exactly as the official evaluator does for frames absent from the labels.
     """
+    import numpy as np
+
     from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, accumulate, match_groups
 
     n_classes = len(CLASSES)
@@ -160,6 +173,8 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
     ``by`` names frame attributes (weather, scene, timeofday): the same metrics are computed
     on each subset of frames sharing a value. ``nproc`` sets the matching threads.
     """
+    import numpy as np
+
     for cond in by:
         if cond not in FRAME_CONDITIONS:
             raise LabelError(f"cannot break down by '{cond}': choose from {', '.join(FRAME_CONDITIONS)}")
@@ -167,6 +182,8 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
         import numba
 
         numba.set_num_threads(max(1, min(nproc, numba.config.NUMBA_NUM_THREADS)))
+    from .data.det_labels import read_det_labels
+
     gt = read_det_labels(gt_path, predictions=False)
     pred = read_det_labels(pred_path, predictions=True)
     metrics = evaluate_labels(gt, pred)
@@ -175,13 +192,87 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
         gt_path=Path(gt_path), pred_path=Path(pred_path), metrics=metrics,
         frames_without_predictions=sum(1 for n in gt.names if n not in pred_names),
         predicted_frames_not_in_gt=sum(1 for n in pred.names if n not in gt.frame_index),
-        empty_predictions=metrics.n_pred == 0)
+        empty_predictions=metrics.n_pred == 0,
+        warnings=[f"{labels.path}: {labels.degenerate} box{'es' if labels.degenerate > 1 else ''} of zero or "
+                  f"negative width or height (x2 - x1 + 1 <= 0), first {labels.first_degenerate}; scored as the "
+                  "official evaluator scores them" for labels in (gt, pred) if labels.degenerate]
+        + [f"{labels.path}: {labels.labels_without_id} labels have no 'id'; scored here, but the official evaluator "
+           "refuses such a file (add an id to every label before submitting)"
+           for labels in (gt, pred) if labels.labels_without_id])
     for cond in by:
         values: dict[str, list[int]] = {}
         for i, attrs in enumerate(gt.attributes):
             values.setdefault(str(attrs.get(cond, "undefined")), []).append(i)
         report.by[cond] = {v: evaluate_labels(gt, pred, np.array(idx)) for v, idx in sorted(values.items())}
     return report
+
+
+def _zoo_model_of(pred_path: Path, run_record: dict | None):
+    """The zoo model behind these predictions: the run's model, or a downloaded preds file's name."""
+    from .zoo import list_models, sample_models
+
+    names = {m.name: m for m in (*list_models(), *sample_models())}
+    if run_record and run_record.get("model") in names and not run_record.get("trained"):
+        return names[run_record["model"]]
+    return names.get(pred_path.stem)
+
+
+def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.PathLike[str] | None = None,
+             workspace=None, run: str | None = None, split: str = "val", by: tuple[str, ...] | list[str] = (),
+             out: str | os.PathLike[str] | None = None, nproc: int | None = None) -> EvalReport:
+    """Score predictions exactly as ``python -m bdd100k.eval.run -t det`` does.
+
+    ``predictions`` is a Scalabel det.json; without it, ``run`` (an inference run id) or the
+    current run of ``workspace``. ``gt`` defaults to the workspace's det_20 labels of
+    ``split``. ``by`` adds per-condition breakdowns (weather, scene, timeofday); ``out``
+    writes the official ``--out-file`` JSON. With a workspace the result is recorded.
+    Raises LabelError (a BddetError) for input the official evaluator cannot score.
+    """
+    import time
+
+    from .data.layout import LABELLED_SPLITS, label_path
+    from .workspace import record_run, resolve_run
+
+    if split not in LABELLED_SPLITS:
+        raise LabelError(f"set '{split}': labels exist for val and train only (test is scored by the BDD100K server)")
+    run_id, record = None, None
+    if predictions is None:
+        if workspace is None:
+            raise LabelError("give a predictions file, or a workspace with an inference run")
+        run_id, record = resolve_run(workspace, run)
+        predictions = workspace.resolve(record["predictions"])
+    if gt is None:
+        if workspace is None:
+            raise LabelError("give the ground truth (gt), or a workspace whose data root holds the labels")
+        ran_on = (record or {}).get("set")
+        if ran_on and ran_on != split:
+            raise LabelError(f"run {run_id} predicted the {ran_on} set, not {split}"
+                             + ("; the test set has no public labels (submit det.json to the BDD100K server)"
+                                if ran_on == "test" else f"; use --set {ran_on}"))
+        gt = label_path(workspace.data_root(), split)
+    started = time.perf_counter()
+    report = evaluate_files(gt, predictions, tuple(dict.fromkeys(by)), nproc)
+    report.seconds = time.perf_counter() - started
+    report.run_id = run_id
+    report.model = _zoo_model_of(Path(predictions), record)
+    if report.model is not None and split == "val":
+        report.published_ap = report.model.ap_val
+    if out is not None:
+        write_official_json(report.metrics, out)
+    if workspace is not None:
+        overall = report.metrics.overall
+        report.record_id = record_run(workspace, "eval_results", "eval", {
+            "run": run_id, "predictions": str(predictions), "gt": str(gt), "set": split,
+            "model": report.model.name if report.model else None,
+            **{m: _manifest_number(overall[m]) for m in ("AP", "AP50", "AP75", "AR100")},
+            "by": {c: {v: _manifest_number(m.overall["AP"]) for v, m in vals.items()} for c, vals in report.by.items()},
+            "out": str(out) if out else None, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, make_current=False)
+    return report
+
+
+def _manifest_number(value: float) -> float | None:
+    """Manifest values: rounded for people, NaN as null (YAML readers disagree on .nan)."""
+    return None if value != value else round(value, 4)
 
 
 def write_official_json(metrics: DetMetrics, path: str | os.PathLike[str]) -> None:

@@ -1,24 +1,25 @@
 """Inference over BDD100K sets or a user's images: batched, sharded across processes, resumable.
 
-Each process (one per GPU under torchrun, or one on its own) runs the model on a disjoint
-shard of the images and appends its frames to ``<out>/.parts/`` as it goes; rank 0 then
-merges the parts in dataset order into ``<out>/det.json`` (Scalabel format) with one atomic
-write. ``resume`` skips the images any earlier part already holds.
+``infer()`` is the library call behind `bddet infer`: it resolves the model, weights, images,
+device and output folder (from the workspace where one is given), runs, and records the run.
+Each process (one per GPU, started by dist.launch) runs the model on a disjoint shard of the
+images and appends its frames to ``<out>/.parts/`` as it goes; rank 0 then merges the parts
+in dataset order into ``<out>/det.json`` (Scalabel format) with one atomic write. ``resume``
+skips the images, by name, that any earlier part already holds.
 """
 from __future__ import annotations
 
 import contextlib
-import glob
-import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .data.image_sources import ImageSource, images_source, set_source
+from .dist import DistSettings, init_distributed, launch, rank_and_world
 from .errors import BddetError
-from .launch import init_distributed, rank_and_world
 
 PARTS_DIR = ".parts"
 RESULT_NAME = "det.json"
@@ -28,59 +29,57 @@ class InferError(BddetError):
     """Inference inputs that cannot be used."""
 
 
+ProgressCallback = Callable[[int, int], None]   # (images done, images to do), from rank 0
+MessageCallback = Callable[[str, str], None]    # (level "info" | "warning", one line)
+
+
 @dataclass(frozen=True)
-class ImageSource:
-    """Where the images are: a data root with a prefix, an optional label file, optional explicit names."""
+class InferRequest:
+    """What every rank runs: resolved paths and settings, picklable for the worker processes."""
 
-    data_root: str
-    img_prefix: str
-    ann_file: str = ""
-    names: tuple[str, ...] | None = None
-    description: str = ""
-
-
-def set_source(data_root: Path, split: str) -> ImageSource:
-    """A BDD100K split: labelled val/train (frame names from the labels) or the test image folder."""
-    folder = data_root / "images" / "100k" / split
-    if not folder.is_dir():
-        raise InferError(f"{folder}: no such folder (the {split} images of the data root)")
-    ann = data_root / "labels" / "det_20" / f"det_{split}.json"
-    if split != "test" and not ann.is_file():
-        raise InferError(f"{ann}: no such label file (needed for the {split} frame list)")
-    return ImageSource(str(data_root), f"images/100k/{split}/", f"labels/det_20/det_{split}.json" if split != "test"
-                       else "", None, f"set {split}")
+    config: str
+    weights: str
+    source: ImageSource
+    out_dir: str
+    device: str = "cpu"
+    batch_size: int = 1
+    workers: int | None = None
+    fp16: bool = False
+    score_thr: float | None = None
+    resume: bool = False
+    skip_unreadable: bool = False
+    cfg_options: dict = field(default_factory=dict)
+    on_progress: ProgressCallback | None = None
 
 
-def images_source(inputs: Sequence[str]) -> ImageSource:
-    """Images given as one folder, files, or glob patterns; names are relative to their common folder."""
-    from .data.mmdet_dataset import IMAGE_EXTENSIONS, list_images
+@dataclass(frozen=True)
+class RankSummary:
+    """What rank 0 reports once det.json is written."""
 
-    if len(inputs) == 1 and Path(inputs[0]).is_dir():
-        root = Path(inputs[0]).resolve()
-        names = list_images(root)
-        if not names:
-            raise InferError(f"{root}: no images in this folder ({', '.join(IMAGE_EXTENSIONS)})")
-        return ImageSource(str(root), "", "", tuple(names), f"images {root}")
-    files: list[Path] = []
-    for item in inputs:
-        if any(ch in item for ch in "*?["):
-            matched = sorted(Path(p) for p in glob.glob(item, recursive=True)
-                             if Path(p).suffix.lower() in IMAGE_EXTENSIONS)
-            if not matched:
-                raise InferError(f"{item}: the pattern matches no image")
-            files += matched
-        elif Path(item).is_file():
-            if Path(item).suffix.lower() not in IMAGE_EXTENSIONS:
-                raise InferError(f"{item}: not an image file ({', '.join(IMAGE_EXTENSIONS)})")
-            files.append(Path(item))
-        elif Path(item).is_dir():
-            raise InferError(f"{item}: give a single folder on its own, or files and patterns")
-        else:
-            raise InferError(f"{item}: no such file or folder")
-    files = [f.resolve() for f in dict.fromkeys(files)]
-    root = Path(os.path.commonpath([str(f.parent) for f in files]))
-    return ImageSource(str(root), "", "", tuple(f.relative_to(root).as_posix() for f in files),
-                       f"{len(files)} images under {root}")
+    predictions: Path
+    images: int
+    detections: int
+    skipped: tuple[str, ...]
+    seconds: float
+
+
+@dataclass
+class InferResult:
+    """A finished inference run."""
+
+    predictions: Path            # det.json (Scalabel frames)
+    out_dir: Path
+    images: int                  # frames written
+    detections: int
+    skipped: list[str]           # "path: why" of unreadable images left out (skip_unreadable)
+    seconds: float
+    model: str | None            # zoo name, or None for a config file of one's own
+    config: Path
+    weights: Path
+    device: str
+    processes: int
+    run_id: str | None = None    # the workspace record (infer-N), when there is a workspace
+    warnings: list[str] = field(default_factory=list)
 
 
 class _Items:
@@ -93,14 +92,19 @@ class _Items:
         return len(self.indices)
 
     def __getitem__(self, k: int):
+        from .data.image_files import image_file_problem
+
         i = self.indices[k]
+        path = self.dataset.get_data_info(i)["img_path"]
+        problem = image_file_problem(path)
+        if problem:
+            return i, None, f"{path}: {problem}"
         try:
             return i, self.dataset[i], None
         except Exception as e:  # noqa: BLE001 - sorted out below
-            path = self.dataset.get_data_info(i)["img_path"]
             if _decodes(path):
                 raise InferError(f"{path}: preparing the image failed ({type(e).__name__}: {e})") from None
-            return i, None, f"{path}: {str(e).splitlines()[0][:200]}"
+            return i, None, f"{path}: cannot be decoded as an image (damaged, or an encoding the decoder lacks)"
 
 
 def _decodes(path: str) -> bool:
@@ -131,12 +135,16 @@ def _collate(batch):
     return [i for i, _ in good], data, errors
 
 
-def _read_parts(parts: Path) -> tuple[dict[int, dict], dict[int, str]]:
-    """Frames and unreadable images recorded so far by any process, by dataset index."""
+def _read_parts(parts: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """Frames and unreadable images recorded so far by any process, by frame name.
+
+    Keyed by name, not by position in the image list: a folder that gained or lost images
+    between a killed run and its resume still gets each current image exactly once.
+    """
     import orjson
 
-    frames: dict[int, dict] = {}
-    skipped: dict[int, str] = {}
+    frames: dict[str, dict] = {}
+    skipped: dict[str, str] = {}
     for part in sorted(parts.glob("part-*.jsonl")):
         with open(part, "rb") as f:
             for line in f:
@@ -144,9 +152,9 @@ def _read_parts(parts: Path) -> tuple[dict[int, dict], dict[int, str]]:
                     break  # a line cut short by a crash: that image is done again
                 rec = orjson.loads(line)
                 if "frame" in rec:
-                    frames[rec["i"]] = rec["frame"]
+                    frames[rec["frame"]["name"]] = rec["frame"]
                 else:
-                    skipped[rec["i"]] = rec["error"]
+                    skipped[rec["name"]] = rec["error"]
     return frames, skipped
 
 
@@ -198,36 +206,30 @@ def _detections(results, thr: float) -> list[tuple]:
     return out
 
 
-def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, device: str = "cpu",
-                       batch_size: int = 1, workers: int | None = None, fp16: bool = False,
-                       score_thr: float | None = None,
-                       resume: bool = False, skip_unreadable: bool = False, cfg_options: Sequence[str] = (),
-                       on_progress: Callable[[int, int], None] | None = None) -> dict | None:
+def run_inference_rank(req: InferRequest) -> RankSummary | None:
     """Run this process's shard; rank 0 merges all shards into det.json and returns a summary.
 
-    ``source`` is an ImageSource as a dict. Raises InferError for unusable inputs, and for
-    unreadable images unless ``skip_unreadable``.
+    Raises InferError for unusable inputs, and for unreadable images unless ``skip_unreadable``.
     """
     import orjson
     import torch
     import torch.distributed as dist
     from mmdet.registry import DATASETS
 
-    from .config import parse_cfg_options
     from .data.det_output import detections_to_frame, number_labels
 
+    device, batch_size, workers, src = req.device, req.batch_size, req.workers, req.source
     started = time.perf_counter()
     if device == "cuda" and not torch.cuda.is_available():
         raise InferError("--device cuda, but PyTorch sees no GPU here; use --device cpu")
     init_distributed(device)
     rank, world, local_rank = rank_and_world()
     dev = f"cuda:{local_rank}" if device == "cuda" else "cpu"
-    src = ImageSource(**{**source, "names": tuple(source["names"]) if source.get("names") is not None else None})
     if device == "cuda":
         # BDD100K frames are all 1280x720, so a set has one input shape and the tuned kernels
         # are found once; a folder of mixed sizes would pay the search again for every shape.
         torch.backends.cudnn.benchmark = src.names is None
-    cfg = _load_config(config, src.data_root, score_thr, parse_cfg_options(cfg_options))
+    cfg = _load_config(req.config, src.data_root, req.score_thr, req.cfg_options)
     preprocessor = cfg.model.get("data_preprocessor") or {}
     if device == "cuda" and preprocessor.get("type") == "DetDataPreprocessor":
         # The loader hands over pinned batches: their copy to the GPU can overlap with the
@@ -240,10 +242,11 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
     n = len(dataset)
     if n == 0:
         raise InferError(f"{src.description or src.data_root}: no images to run on")
-    out = Path(out_dir)
+    out = Path(req.out_dir)
     parts = out / PARTS_DIR
-    done, skipped_before = _read_parts(parts) if resume else ({}, {})
-    todo = [i for i in range(n) if i not in done and i not in skipped_before][rank::world]
+    done, skipped_before = _read_parts(parts) if req.resume else ({}, {})
+    names = [dataset.frame_name(i) for i in range(n)]
+    todo = [i for i in range(n) if names[i] not in done and names[i] not in skipped_before][rank::world]
     if workers is None:  # up to 4 decoding processes per rank, within the machine's cores
         workers = min(4, max(1, (os.cpu_count() or 1) // world))
     loader = torch.utils.data.DataLoader(_Items(dataset, todo), batch_size=batch_size, num_workers=workers,
@@ -252,24 +255,25 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
     # The workers start decoding now, while the weights load and the GPU starts up; forking them
     # before CUDA is initialised also keeps the GPU context out of the children.
     batches = iter(loader)
-    model = _build_model(cfg, weights, dev)
+    model = _build_model(cfg, req.weights, dev)
     # Only with the images and the weights known to be usable is the output folder touched.
     if rank == 0:
-        if not resume and parts.exists():
+        if not req.resume and parts.exists():
             shutil.rmtree(parts)
         parts.mkdir(parents=True, exist_ok=True)
     if world > 1:
         dist.barrier()
     part_file = parts / f"part-{rank}-of-{world}-{os.getpid()}.jsonl"
-    thr = score_thr if score_thr is not None else 0.0
-    autocast = torch.autocast("cuda", dtype=torch.float16) if (fp16 and device == "cuda") else contextlib.nullcontext()
+    thr = req.score_thr if req.score_thr is not None else 0.0
+    autocast = (torch.autocast("cuda", dtype=torch.float16) if (req.fp16 and device == "cuda")
+                else contextlib.nullcontext())
     processed = 0
     with open(part_file, "ab") as sink, torch.inference_mode(), autocast:
         for indices, data, errors in batches:
             for i, err in errors:
-                if not skip_unreadable:
+                if not req.skip_unreadable:
                     raise InferError(f"unreadable image {err} (pass --skip-unreadable to go on without it)")
-                sink.write(orjson.dumps({"i": i, "error": err}) + b"\n")
+                sink.write(orjson.dumps({"name": names[i], "error": err}) + b"\n")
             if data is not None:
                 try:
                     results = model.test_step(data)
@@ -277,54 +281,215 @@ def run_inference_rank(config: str, weights: str, source: dict, out_dir: str, de
                     raise InferError(f"the GPU ran out of memory at {batch_size} images per batch; pass a smaller "
                                      "--batch-size (add --resume to keep what is done)") from None
                 for i, (boxes, scores, labels) in zip(indices, _detections(results, thr)):
-                    frame = detections_to_frame(dataset.frame_name(i), boxes, scores, labels)
-                    sink.write(orjson.dumps({"i": i, "frame": frame}) + b"\n")
+                    frame = detections_to_frame(names[i], boxes, scores, labels)
+                    sink.write(orjson.dumps({"frame": frame}) + b"\n")
             sink.flush()
             processed += len(indices) + len(errors)
-            if on_progress and rank == 0:
-                on_progress(processed, len(todo))
+            if req.on_progress and rank == 0:
+                req.on_progress(processed, len(todo))
     if world > 1:
         dist.barrier()
     summary = None
     if rank == 0:
         frames, skipped = _read_parts(parts)
-        missing = [i for i in range(n) if i not in frames and i not in skipped]
+        missing = [i for i in range(n) if names[i] not in frames and names[i] not in skipped]
         if missing:
             raise InferError(f"{len(missing)} images have no result (first: {dataset.get_data_info(missing[0])['img_path']})")
-        merged = number_labels([frames[i] for i in range(n) if i in frames])
+        # only the current images, each once, in dataset order (parts may hold images since removed)
+        merged = number_labels([frames[name] for name in names if name in frames])
         from .atomic_write import atomic_write_bytes
 
         atomic_write_bytes(out / RESULT_NAME, orjson.dumps(merged))
         shutil.rmtree(parts)
-        summary = {"images": len(merged), "skipped": [skipped[i] for i in sorted(skipped)],
-                   "seconds": round(time.perf_counter() - started, 2), "predictions": str(out / RESULT_NAME),
-                   "labels": sum(len(f["labels"]) for f in merged)}
-        if world > 1:  # the launching process reads it (it is not one of the ranks)
-            (out / ".summary.json").write_text(json.dumps(summary))
+        summary = RankSummary(predictions=out / RESULT_NAME, images=len(merged),
+                              detections=sum(len(f["labels"]) for f in merged),
+                              skipped=tuple(skipped[name] for name in names if name in skipped),
+                              seconds=round(time.perf_counter() - started, 2))
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return summary
 
 
-def run_inference(request: dict, settings, on_progress: Callable[[int, int], None] | None = None) -> dict:
-    """Run inference in one process, as a Slurm task, or in ``settings.world_size`` torchrun processes.
+def resolve_weights(ws, model: str | None, weights: str | os.PathLike[str] | None
+                    ) -> tuple[Path, Path, str | None, bool, list[str]]:
+    """(config, weights, zoo model name, whether from `bddet train`, warnings) for a run.
 
-    ``request`` holds run_inference_rank's arguments; returns rank 0's summary.
+    ``weights`` may be a checkpoint file or a workspace training run id (``train-1``); without
+    it, the model's downloaded weights recorded in the workspace. ``model`` defaults to the
+    workspace's current model.
     """
-    from .launch import run_torchrun, slurm_rank_env
+    from .config import resolve_config
 
-    slurm = slurm_rank_env(settings.master_addr if settings.nnodes > 1 else None, settings.master_port)
-    if slurm is not None:
-        os.environ.update(slurm)
-        return run_inference_rank(**request, on_progress=on_progress) or {}
-    if settings.world_size == 1:
-        return run_inference_rank(**request, on_progress=on_progress)
-    out = Path(request["out_dir"])
-    run_torchrun("infer", request, settings, out)
-    summary_file = out / ".summary.json"
-    if settings.node_rank != 0:
-        return {}
-    summary = json.loads(summary_file.read_text())
-    summary_file.unlink()
-    return summary
+    manifest = ws.read() if ws else None
+    if weights is not None and manifest and str(weights) in manifest["train_runs"]:
+        run = manifest["train_runs"][str(weights)]
+        ckpt = run.get("last_checkpoint")
+        if not ckpt:
+            raise InferError(f"training run '{weights}' has no checkpoint yet")
+        path, zoo_model = resolve_config(model or run["config"])
+        return path, ws.resolve(ckpt), (zoo_model.name if zoo_model else run.get("model")), True, []
+    name = model or (manifest["current"]["model"] if manifest else None)
+    if not name:
+        raise InferError("no model given and none is current; run `bddet download NAME` or name one")
+    path, zoo_model = resolve_config(name)
+    if weights is not None:
+        w = Path(weights).expanduser()
+        if not w.is_file():
+            raise InferError(f"--weights {weights}: no such file" + (" or training run" if manifest else ""))
+        return path, w.resolve(), zoo_model.name if zoo_model else None, False, []
+    record = (manifest or {}).get("weights", {}).get(zoo_model.name if zoo_model else "")
+    if record is None:
+        raise InferError(f"no weights for {name} in the workspace; run `bddet download {name}` or pass --weights PATH")
+    warnings = [] if record.get("verified") else [
+        f"the weights of {zoo_model.alias} are unverified (no published MD5 was available)"]
+    return path, ws.resolve(record["path"]), zoo_model.name, False, warnings
+
+
+def _unique_run_dir(parent: Path, stem: str) -> Path:
+    """A new folder ``parent/stem`` (``stem-2``, ``-3``... when taken), created here so that two
+    runs started in the same second never share one."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        candidate = parent / (stem if n == 1 else f"{stem}-{n}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise InferError(f"{parent}: no free run folder name for {stem}")
+
+
+RUN_LOCK = ".bddet-run.lock"
+
+
+@contextlib.contextmanager
+def _output_lock(out: Path):
+    """Hold ``out``'s run lock: a second run writing to the same folder refuses at once."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(out / RUN_LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise InferError(f"{out}: another bddet run is writing to this folder (it holds {out / RUN_LOCK}); "
+                         "wait for it to end, or pass another --out") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def infer(model: str | None = None, *, workspace=None, split: str | None = None,
+          images: Sequence[str | os.PathLike[str]] | None = None, weights: str | os.PathLike[str] | None = None,
+          device: str | None = None, batch_size: int | None = None, workers: int | None = None, fp16: bool = False,
+          score_thr: float | None = None, out: str | os.PathLike[str] | None = None, resume: bool = False,
+          skip_unreadable: bool = False, cfg_options: dict | None = None, dist: DistSettings | None = None,
+          on_progress: ProgressCallback | None = None, on_message: MessageCallback | None = None) -> InferResult:
+    """Detect objects with a zoo model (or a config and checkpoint) and write Scalabel det.json.
+
+    ``workspace`` (a Workspace) supplies the current model, its downloaded weights, the data
+    root for ``split`` and a default output folder, and gets the run recorded; without one,
+    pass ``images``, ``weights`` and ``out``. ``images`` is a folder, or image files and glob
+    patterns. ``dist`` spreads the work over processes and machines (``device`` there too).
+    ``on_progress(done, total)`` is called by rank 0 as images finish; with several processes
+    it must be picklable (a module-level function or class). ``on_message(level, line)``
+    hears what a user should be told before the run ends. Raises InferError (or another
+    BddetError) with the line to show.
+    """
+    from .workspace import record_run
+
+    say = on_message or (lambda level, text: None)
+    if split and images:
+        raise InferError("give either a set (split) or images, not both")
+    if split not in (None, "val", "test", "train"):
+        raise InferError(f"set '{split}': choose val, test or train")
+    requested_device = device or (dist.device if dist else None)
+    if requested_device not in (None, "cuda", "cpu"):
+        raise InferError(f"device '{requested_device}': choose cuda or cpu")
+    if not isinstance(cfg_options, (dict, type(None))):
+        raise InferError("cfg_options must be a dict (parse KEY=VALUE strings with bddet.config.parse_cfg_options)")
+    if out is None and workspace is None:
+        raise InferError("outside a workspace, say where the results go (out)")
+    config, weights_path, model_name, trained, warnings = resolve_weights(workspace, model, weights)
+    for line in warnings:
+        say("warning", line)
+    if images:
+        source = images_source([str(i) for i in images])
+    else:
+        if workspace is None:
+            raise InferError("without a workspace, give images (a folder, files or patterns) and an output folder")
+        split = split or "val"
+        source = set_source(workspace.data_root(), split)
+    if requested_device is None:
+        import torch
+
+        requested_device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = requested_device
+    if fp16 and device == "cpu":
+        warnings.append("--fp16 applies on a GPU only; running in full precision on the CPU")
+        say("warning", warnings[-1])
+        fp16 = False
+    # On an H100, 8 per batch ran 1.4x as fast as 1; 4 leaves the big models room on smaller GPUs.
+    # On a CPU batches only cost memory.
+    if batch_size is None:
+        batch_size = 4 if device == "cuda" else 1
+    settings = DistSettings(**{**(dist.__dict__ if dist else {}), "device": device})
+    created = False
+    if out is None:
+        stem = (Path(model_name).name if model_name else Path(config).stem).removesuffix("_det_bdd100k")
+        stem = f"{stem}-{split or 'images'}-"
+        runs = workspace.root / "runs" / "infer"
+        if resume:  # the latest unfinished run of this model on these images
+            unfinished = sorted((p for p in runs.glob(stem + "*") if (p / PARTS_DIR).is_dir()),
+                                key=lambda p: p.stat().st_mtime)
+            if not unfinished:
+                raise InferError(f"--resume: no unfinished run {stem}* under {runs}; pass --out FOLDER")
+            out_dir = unfinished[-1]
+        else:
+            out_dir = _unique_run_dir(runs, stem + time.strftime("%Y%m%d-%H%M%S"))
+            created = True
+    else:
+        out_dir = Path(out).expanduser().resolve()
+        created = not out_dir.exists()
+        out_dir.mkdir(parents=True, exist_ok=True)
+    say("info", f"{model_name or config}: {source.description} -> {out_dir} ({settings.world_size} process"
+                f"{'es' if settings.world_size > 1 else ''}, {device})")
+    request = InferRequest(config=str(config), weights=str(weights_path), source=source, out_dir=str(out_dir),
+                           device=device, batch_size=batch_size, workers=workers, fp16=fp16, score_thr=score_thr,
+                           resume=resume, skip_unreadable=skip_unreadable, cfg_options=dict(cfg_options or {}),
+                           on_progress=on_progress)
+    if on_progress is not None and settings.world_size > 1:
+        import pickle
+
+        try:
+            pickle.dumps(on_progress)
+        except Exception:  # noqa: BLE001 - any pickling failure
+            raise InferError("on_progress must be picklable with several processes (a module-level function "
+                             "or class instance)") from None
+    try:
+        with _output_lock(out_dir) if settings.node_rank == 0 else contextlib.nullcontext():
+            summary = launch(run_inference_rank, request, settings)
+    except BaseException:
+        if created:  # a folder made for this run and left with nothing in it goes again
+            leftovers = [p for p in out_dir.iterdir() if p.name != RUN_LOCK] if out_dir.is_dir() else []
+            if not leftovers:
+                shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    if summary is None:  # a machine without rank 0: that machine writes and records the result
+        return InferResult(predictions=out_dir / RESULT_NAME, out_dir=out_dir, images=0, detections=0, skipped=[],
+                           seconds=0.0, model=model_name, config=Path(config), weights=Path(weights_path),
+                           device=device, processes=settings.world_size, warnings=warnings)
+    result = InferResult(predictions=summary.predictions, out_dir=out_dir, images=summary.images,
+                         detections=summary.detections, skipped=list(summary.skipped), seconds=summary.seconds,
+                         model=model_name, config=Path(config), weights=Path(weights_path), device=device,
+                         processes=settings.world_size, warnings=warnings)
+    if workspace is not None:
+        result.run_id = record_run(workspace, "infer_runs", "infer", {
+            "model": model_name, "config": str(config), "weights": str(weights_path), "trained": trained,
+            "set": split if not images else None, "images": [str(i) for i in images] if images else None,
+            "image_root": str(Path(source.data_root) / source.img_prefix),
+            "output": str(out_dir), "predictions": str(summary.predictions), "image_count": summary.images,
+            "skipped": len(summary.skipped), "seconds": summary.seconds, "processes": settings.world_size,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
+    return result

@@ -1,7 +1,8 @@
 """Training any zoo model (or a config inheriting ours) with MMEngine's Runner.
 
-One process runs the Runner in-process; several go through torchrun (launch.py), each
-joining the process group before the Runner starts. The recipe is the config's: bddet
+``train()`` is the library call behind `bddet train`. One process runs the Runner in-process;
+several are started by dist.launch (PyTorch's elastic launcher), each joining the process
+group before the Runner starts. The recipe is the config's: bddet
 only fills in the data root and work dir, fetches pretrained backbones through its cache
 and mirrors, and makes resuming work under PyTorch's weights_only loading.
 """
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
-from .errors import BddetError
-from .launch import dist_backend, init_distributed, rank_and_world
+from .dist import DistSettings, dist_backend, init_distributed, launch, rank_and_world
+from .errors import BddetError, OptionsError
 
 PRETRAINED_SCHEMES = ("torchvision://", "open-mmlab://", "openmmlab://", "http://", "https://")
 
@@ -63,12 +66,12 @@ def _allow_mmengine_checkpoints() -> None:
 
 def prepare_config(config: str, data_root: str, work_dir: str, device: str, world_size: int, amp: bool = False,
                    load_from: str | None = None, auto_scale_lr: bool = False, resume: bool = False,
-                   resume_from: str | None = None, cfg_options: Sequence[str] = (),
+                   resume_from: str | None = None, cfg_options: dict | None = None,
                    mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str] = ()):
     """The Runner config: the recipe plus data root, work dir, device, launcher and local backbones."""
-    from .config import load_config, parse_cfg_options
+    from .config import load_config
 
-    cfg = load_config(config, data_root, parse_cfg_options(cfg_options))
+    cfg = load_config(config, data_root, cfg_options)
     cfg.work_dir = work_dir
     cfg.launcher = "pytorch" if world_size > 1 else "none"
     cfg.setdefault("env_cfg", {}).setdefault("dist_cfg", {})["backend"] = dist_backend(device)
@@ -117,34 +120,66 @@ def last_checkpoint(work_dir: str | Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def run_training_rank(config: str, data_root: str, work_dir: str, device: str = "cpu", amp: bool = False,
-                      load_from: str | None = None, auto_scale_lr: bool = False, resume: bool = False,
-                      resume_from: str | None = None, cfg_options: Sequence[str] = (),
-                      mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str] = (),
-                      show_progress: bool = False) -> dict:
+@dataclass(frozen=True)
+class TrainRequest:
+    """What every rank runs: resolved paths and settings, picklable for the worker processes."""
+
+    config: str
+    data_root: str
+    work_dir: str
+    device: str = "cpu"
+    amp: bool = False
+    load_from: str | None = None
+    auto_scale_lr: bool = False
+    resume: bool = False
+    resume_from: str | None = None
+    cfg_options: dict = field(default_factory=dict)
+    mirrors: tuple[str, ...] = ()
+    manifest_mirrors: tuple[str, ...] = ()
+    show_progress: bool = False
+
+
+@dataclass
+class TrainResult:
+    """A finished (or resumed and finished) training run."""
+
+    checkpoint: Path | None      # the last checkpoint mmengine wrote
+    epoch: int | None
+    work_dir: Path
+    config: Path
+    model: str | None            # zoo name, or None for a config of one's own
+    device: str
+    processes: int
+    seconds: float
+    run_id: str | None = None    # the workspace record (train-N)
+    lr_scaling: tuple[int, int, float] | None = None   # (recipe batch, actual batch, factor)
+
+
+def run_training_rank(req: TrainRequest) -> dict:
     """Train as this process's rank; returns the last checkpoint and epochs done."""
-    if device == "cpu":
+    if req.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # mmengine picks CUDA whenever it sees a GPU
     import torch
 
-    if device == "cuda" and not torch.cuda.is_available():
+    if req.device == "cuda" and not torch.cuda.is_available():
         raise TrainError("--device cuda, but PyTorch sees no GPU here; use --device cpu")
     from mmdet.utils import register_all_modules
     from mmengine.runner import Runner
 
     register_all_modules()
     _allow_mmengine_checkpoints()
-    init_distributed(device)
+    init_distributed(req.device)
     rank, world, _ = rank_and_world()
-    cfg = prepare_config(config, data_root, work_dir, device, world, amp, load_from, auto_scale_lr, resume,
-                         resume_from, cfg_options, mirrors, manifest_mirrors)
-    if show_progress and rank == 0:
+    cfg = prepare_config(req.config, req.data_root, req.work_dir, req.device, world, req.amp, req.load_from,
+                         req.auto_scale_lr, req.resume, req.resume_from, req.cfg_options, req.mirrors,
+                         req.manifest_mirrors)
+    if req.show_progress and rank == 0:
         cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="RichProgressHook")]
-    if resume and not resume_from and last_checkpoint(work_dir) is None:
-        raise TrainError(f"--resume: {work_dir} has no checkpoint to resume from")
+    if req.resume and not req.resume_from and last_checkpoint(req.work_dir) is None:
+        raise TrainError(f"--resume: {req.work_dir} has no checkpoint to resume from")
     runner = Runner.from_cfg(cfg)
     runner.train()
-    return training_summary(work_dir)
+    return training_summary(req.work_dir)
 
 
 def training_summary(work_dir: str | Path) -> dict:
@@ -154,16 +189,87 @@ def training_summary(work_dir: str | Path) -> dict:
     return {"last_checkpoint": str(ckpt) if ckpt else None, "epoch": int(epoch.group(1)) if epoch else None}
 
 
-def run_training(request: dict, settings) -> dict:
-    """Train in one process, as a Slurm task, or in ``settings.world_size`` torchrun processes."""
-    from .launch import run_torchrun, slurm_rank_env
+def train(model: str, *, workspace=None, data_root: str | os.PathLike[str] | None = None,
+          work_dir: str | os.PathLike[str] | None = None, device: str | None = None, amp: bool = False,
+          load_from: str | os.PathLike[str] | None = None, auto_scale_lr: bool = False, resume: bool = False,
+          resume_from: str | os.PathLike[str] | None = None, cfg_options: dict | None = None,
+          mirrors: Sequence[str] = (), dist: DistSettings | None = None, show_progress: bool = False,
+          on_message: Callable[[str, str], None] | None = None) -> TrainResult:
+    """Train a zoo model (name or prefix) or a config file with its recipe; return the last checkpoint.
 
-    slurm = slurm_rank_env(settings.master_addr if settings.nnodes > 1 else None, settings.master_port)
-    if slurm is not None:
-        os.environ.update(slurm)
-        return run_training_rank(**request)
-    if settings.world_size == 1:
-        return run_training_rank(**request)
-    run_torchrun("train", {k: v for k, v in request.items() if k != "show_progress"}, settings,
-                 Path(request["work_dir"]))
-    return training_summary(request["work_dir"])
+    ``workspace`` supplies the data root, mirrors for pretrained backbones, a default work dir
+    (``runs/train/<model>-N``) and, with ``resume``, the model's latest run; the run is recorded
+    there (``bddet infer --weights train-N`` runs it). Without a workspace give ``data_root``
+    and ``work_dir``. ``show_progress`` draws a progress bar from rank 0 (for terminals).
+    ``on_message(level, line)`` hears what a user should be told before training ends.
+    """
+    from .config import load_config, resolve_config
+    from .workspace import record_run
+
+    say = on_message or (lambda level, text: None)
+    manifest = workspace.read() if workspace else None
+    if not isinstance(cfg_options, (dict, type(None))):
+        raise TrainError("cfg_options must be a dict (parse KEY=VALUE strings with bddet.config.parse_cfg_options)")
+    config, zoo_model = resolve_config(model)
+    stem = zoo_model.alias if zoo_model else config.stem
+    if data_root is None:
+        if workspace is None:
+            raise TrainError("without a workspace, give the data root (BDD100K layout)")
+        data_root = workspace.data_root()
+    device = device or (dist.device if dist else None)
+    if device not in (None, "cuda", "cpu"):
+        raise TrainError(f"device '{device}': choose cuda or cpu")
+    if device is None:
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    settings = DistSettings(**{**(dist.__dict__ if dist else {}), "device": device})
+    if work_dir is None and resume and not resume_from:
+        runs = [r for r in (manifest or {}).get("train_runs", {}).values() if r.get("config") == str(config)]
+        if not runs:
+            raise OptionsError(f"--resume: no earlier training run of {stem} to resume; pass --work-dir")
+        work_dir = workspace.resolve(runs[-1]["work_dir"])
+    if work_dir is None:
+        if workspace is None:
+            raise TrainError("without a workspace, give a work dir")
+        n = 1
+        while (workspace.root / "runs" / "train" / f"{stem}-{n}").exists():
+            n += 1
+        work_dir = workspace.root / "runs" / "train" / f"{stem}-{n}"
+    work_dir = Path(work_dir).expanduser().resolve()
+    scaling = None
+    if auto_scale_lr:
+        cfg = load_config(config, cfg_options=cfg_options)
+        if "auto_scale_lr" not in cfg:
+            raise TrainError(f"{config}: has no auto_scale_lr.base_batch_size to scale from")
+        cfg.auto_scale_lr.enable = True
+        scaling = lr_scaling(cfg, settings.world_size)
+        base, actual, factor = scaling
+        say("info", f"--auto-scale-lr: the recipe's lr is for a batch of {base}; yours is {actual} "
+                    f"({settings.world_size} x {cfg.train_dataloader.batch_size}), so lr x {factor:g}")
+    if resume and not resume_from:
+        say("info", f"resuming from the last checkpoint in {work_dir}")
+    say("info", f"training {stem} in {work_dir} ({settings.world_size} process{'es' if settings.world_size > 1 else ''}"
+                f", {device})")
+    request = TrainRequest(config=str(config), data_root=str(data_root), work_dir=str(work_dir), device=device,
+                           amp=amp, load_from=str(load_from) if load_from else None, auto_scale_lr=auto_scale_lr,
+                           resume=resume, resume_from=str(resume_from) if resume_from else None,
+                           cfg_options=dict(cfg_options or {}), mirrors=tuple(mirrors),
+                           manifest_mirrors=tuple((manifest or {}).get("mirrors", ())),
+                           show_progress=show_progress)
+    started = time.time()
+    launch(run_training_rank, request, settings)
+    summary = training_summary(work_dir)
+    result = TrainResult(checkpoint=Path(summary["last_checkpoint"]) if summary["last_checkpoint"] else None,
+                         epoch=summary["epoch"], work_dir=work_dir, config=config,
+                         model=zoo_model.name if zoo_model else None, device=device,
+                         processes=settings.world_size, seconds=round(time.time() - started, 1), lr_scaling=scaling)
+    if workspace is not None and settings.node_rank == 0:
+        record = {"model": result.model, "config": str(config), "work_dir": str(work_dir),
+                  "last_checkpoint": summary["last_checkpoint"], "epoch": summary["epoch"],
+                  "processes": settings.world_size, "seconds": result.seconds,
+                  "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        # resuming a run updates its record rather than adding another
+        result.run_id = record_run(workspace, "train_runs", "train", record, make_current=False,
+                                   replace_where=("work_dir", str(work_dir)))
+    return result

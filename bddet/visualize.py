@@ -14,15 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
 
-from .data.categories import CLASSES
-from .data.det_labels import DetLabels, read_det_labels
+from .data.categories import CLASS_PALETTE, CLASSES
 from .errors import BddetError
 
-# Drawing colours: one per class (RGB), and one per outcome for --errors.
-CLASS_COLOURS = [(230, 25, 75), (245, 130, 48), (0, 130, 200), (60, 180, 75), (255, 225, 25), (145, 30, 180),
-                 (70, 240, 240), (240, 50, 230), (250, 250, 250), (170, 110, 40)]
+# Drawing colours per outcome for --errors (per class: CLASS_PALETTE).
 TP_COLOUR, FP_COLOUR, MISS_COLOUR, IGNORED_COLOUR = (0, 220, 0), (255, 0, 0), (255, 160, 0), (160, 160, 160)
 THUMB_WIDTH = 320
 
@@ -61,9 +57,21 @@ class VisReport:
     items: list[VisItem]
     missing_images: list[str]
 
+    @property
+    def index(self) -> Path:
+        """The gallery page (index.html)."""
+        return self.index_html
+
+    @property
+    def pictures(self) -> list[Path]:
+        """The full-size pictures, in gallery order."""
+        return [self.out_dir / item.picture for item in self.items]
+
 
 def _iou_matrix(dets: np.ndarray, gts: np.ndarray, crowd: np.ndarray) -> np.ndarray:
     """IoU as the evaluator computes it: +1 widths, crowd regions as intersection over detection."""
+    import numpy as np
+
     if len(dets) == 0 or len(gts) == 0:
         return np.zeros((len(dets), len(gts)))
     dw, dh = dets[:, 2] - dets[:, 0] + 1, dets[:, 3] - dets[:, 1] + 1
@@ -82,6 +90,8 @@ def match_outcomes(det_box, det_cls, det_score, gt_box, gt_cls, gt_ignore, iou_t
     Greedy by score within each class; a detection takes the best unmatched non-ignored box
     with IoU >= ``iou_thr``, else falls on an ignore region (ignored), else is a false positive.
     """
+    import numpy as np
+
     outcome = np.array(["fp"] * len(det_cls), dtype=object)
     missed = ~gt_ignore.copy()
     for k in np.union1d(det_cls, gt_cls):
@@ -131,13 +141,13 @@ def draw_frame(job: FrameDrawing) -> str | None:
         if ignored:
             shade.rectangle([x1, y1, x2, y2], fill=IGNORED_COLOUR + (90,))
             continue
-        colour = (MISS_COLOUR if missed else TP_COLOUR) if job.errors else CLASS_COLOURS[cls]
+        colour = (MISS_COLOUR if missed else TP_COLOUR) if job.errors else CLASS_PALETTE[cls]
         _dashed_rectangle(draw, (x1, y1, x2, y2), colour, max(1, line - 1))
     img.paste(Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB"))
     draw = ImageDraw.Draw(img)
     for x1, y1, x2, y2, cls, score, outcome in job.dets:
         colour = {"tp": TP_COLOUR, "fp": FP_COLOUR, "ignored": IGNORED_COLOUR}[outcome] if job.errors \
-            else CLASS_COLOURS[cls]
+            else CLASS_PALETTE[cls]
         draw.rectangle([x1, y1, x2, y2], outline=colour, width=line)
         text = f"{CLASSES[cls]} {score:.2f}"
         tx, ty = x1, max(0, y1 - 11)
@@ -166,6 +176,10 @@ def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]
     Frames come from the predictions (and the ground truth, which adds frames without
     predictions). Images that cannot be found or decoded are listed and skipped.
     """
+    import numpy as np
+
+    from .data.det_labels import read_det_labels
+
     if preds is None and gt is None:
         raise VisError("nothing to draw: give predictions, ground truth or both")
     if errors and gt is None:
@@ -275,3 +289,36 @@ c.forEach(x=>g.appendChild(x));}}
     atomic_write_text(index, page)
     return index
 
+
+
+def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | os.PathLike[str],
+              images: str | os.PathLike[str] | None = None, gt: str | os.PathLike[str] | None = None,
+              workspace=None, run: str | None = None, score_thr: float = 0.3, classes: Sequence[str] | None = None,
+              limit: int | None = None, errors: bool = False, sort: str = "errors", workers: int | None = None,
+              on_progress: Callable[[int, int], None] | None = None) -> VisReport:
+    """Draw predictions (and ground truth, and errors) on the images; return the gallery.
+
+    ``predictions`` is a det.json; without it, ``run`` (an inference run id) or the current
+    run of ``workspace``, whose images and set labels are then the defaults for ``images``
+    and ``gt``. ``errors`` colours boxes by outcome at IoU 0.5 (needs ground truth).
+    """
+    from .data.layout import label_path
+
+    if sort not in ("errors", "name"):
+        raise VisError(f"sort '{sort}': choose errors or name")
+    record = None
+    if predictions is None:
+        if workspace is None:
+            raise VisError("give a det.json, or a workspace with an inference run")
+        from .workspace import resolve_run
+
+        _, record = resolve_run(workspace, run)
+        predictions = workspace.resolve(record["predictions"])
+    if record is not None and record.get("set") and gt is None and record["set"] != "test":
+        gt = label_path(workspace.data_root(), record["set"])
+    if images is None:
+        if record is None or not record.get("image_root"):
+            raise VisError("say where the images are (--images)")
+        images = Path(record["image_root"])
+    return render(predictions, out, images, gt, score_thr, list(classes) if classes else None, limit, errors, sort,
+                  workers, on_progress)

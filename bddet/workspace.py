@@ -19,13 +19,20 @@ from .atomic_write import atomic_write_text
 from .errors import ManifestError
 
 MANIFEST_NAME = "bddet.yaml"
-MANIFEST_VERSION = 1
+# 2: the file ends with END_MARKER. Version 1 files (bddet before the marker) are read as
+# they are and upgraded by the next write.
+MANIFEST_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 WORKSPACE_ENV = "BDDET_WORKSPACE"
 # Long enough for any other bddet command to finish its read-modify-write.
 LOCK_TIMEOUT_S = 30.0
 
 _HEADER = ("# bddet workspace manifest (see bddet README). Safe to edit by hand;\n"
            "# bddet rewrites it atomically, so comments added here are not kept.\n")
+# The last line of every manifest bddet writes. A file cut short (a full disk, a copy that
+# stopped, `head -c`) mostly still parses as YAML, with sections missing or a value cut in
+# half; without this line it is refused, and never rewritten, rather than taken as it reads.
+END_MARKER = "# end of bddet.yaml"
 _RECORD_SECTIONS = ("weights", "infer_runs", "eval_results", "train_runs")
 _KNOWN_KEYS = {"version", "data_root", "mirrors", "current", *_RECORD_SECTIONS}
 
@@ -51,12 +58,13 @@ def validate_manifest(data: Any, path: Path) -> dict[str, Any]:
     if unknown:
         raise bad(f"unknown key {', '.join(map(repr, unknown))} (known: {', '.join(sorted(_KNOWN_KEYS))})")
     version = data.get("version")
-    if version != MANIFEST_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         if isinstance(version, int) and version > MANIFEST_VERSION:
-            raise bad(f"version {version} is newer than this bddet understands (1); upgrade bddet")
+            raise bad(f"version {version} is newer than this bddet understands ({MANIFEST_VERSION}); upgrade bddet")
         raise bad(f"'version' must be {MANIFEST_VERSION}, found {version!r}")
     out = empty_manifest()
     out.update(data)
+    out["version"] = MANIFEST_VERSION
     if out["data_root"] is not None and not isinstance(out["data_root"], str):
         raise bad("'data_root' must be a path")
     mirrors = out["mirrors"]
@@ -86,6 +94,26 @@ class Workspace:
 
     root: Path
 
+    @classmethod
+    def create(cls, root: str | os.PathLike[str], data_root: str | os.PathLike[str] | None = None) -> "Workspace":
+        """Create bddet.yaml in ``root`` (what `bddet init` does), or update its data root."""
+        return init_workspace(root, data_root).workspace
+
+    @classmethod
+    def find(cls, path: str | os.PathLike[str] | None = None) -> "Workspace":
+        """The workspace holding ``path`` (default: the current folder): the nearest bddet.yaml upward.
+
+        Without ``path``, $BDDET_WORKSPACE is honoured as by the CLI.
+        """
+        if path is None:
+            return find_workspace()
+        here = Path(path).expanduser().resolve()
+        for folder in (here, *here.parents):
+            if (folder / MANIFEST_NAME).is_file():
+                return cls(folder)
+        raise ManifestError(f"no {MANIFEST_NAME} in {here} or any folder above it; create one with "
+                            "bddet.Workspace.create(root, data_root=...) or `bddet init`")
+
     @property
     def manifest_path(self) -> Path:
         return self.root / MANIFEST_NAME
@@ -109,6 +137,7 @@ class Workspace:
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             problem = getattr(e, "problem", None) or str(e).splitlines()[0]
             raise ManifestError(f"{path}: malformed YAML{where}: {problem}; fix or remove the file") from None
+        check_complete(text, data, path)
         return validate_manifest(data, path)
 
     @contextlib.contextmanager
@@ -141,9 +170,29 @@ class Workspace:
         return self.resolve(root)
 
 
+def check_complete(text: str, data: Any, path: Path) -> None:
+    """Refuse a manifest that bddet wrote but that lost its end (END_MARKER).
+
+    A file that starts with bddet's header came from bddet, which always ends it with the
+    marker; without it the file was cut short. A file without the header was written by a
+    person (or a script) and has nothing to check, and neither have version-1 files, which
+    predate the marker. Editing inside a file bddet wrote keeps its last line, so edits pass.
+    """
+    if text.rstrip("\n").endswith("\n" + END_MARKER):
+        return
+    from_bddet = text.startswith(_HEADER.split("\n", 1)[0]) or (_HEADER.startswith(text) and text != "")
+    legacy = isinstance(data, dict) and data.get("version") == 1
+    if text.strip() == "":
+        raise ManifestError(f"{path}: the manifest is empty; restore it from a copy, or remove it and run `bddet init`")
+    if from_bddet and not legacy:
+        raise ManifestError(f"{path}: cut short (its last line is not '{END_MARKER}', which bddet always writes); "
+                            "restore it from a copy, or, if you removed that line while editing, add it back")
+
+
 def write_manifest(path: Path, data: dict[str, Any]) -> None:
-    """Serialise the manifest atomically (temp file + rename)."""
-    atomic_write_text(path, _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    """Serialise the manifest atomically (temp file + rename), ending with END_MARKER."""
+    atomic_write_text(path, _HEADER + yaml.safe_dump({**data, "version": MANIFEST_VERSION}, sort_keys=False,
+                                                     allow_unicode=True) + END_MARKER + "\n")
 
 
 def find_workspace(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Workspace:
@@ -185,9 +234,6 @@ class InitResult:
     warnings: tuple[str, ...]
 
 
-# The BDD100K layout bddet reads (bdd100k docs, "Download"): images per split and det_20 labels.
-EXPECTED_LAYOUT = ("images/100k/train", "images/100k/val", "images/100k/test",
-                   "labels/det_20/det_train.json", "labels/det_20/det_val.json")
 
 
 def init_workspace(directory: str | os.PathLike[str], data_root: str | os.PathLike[str] | None) -> InitResult:
@@ -196,6 +242,8 @@ def init_workspace(directory: str | os.PathLike[str], data_root: str | os.PathLi
     The data root must exist; parts of the BDD100K layout that are missing are returned
     as warnings, since many users hold only the val split.
     """
+    from .data.layout import EXPECTED_LAYOUT
+
     root = Path(directory).expanduser().resolve()
     if root.exists() and not root.is_dir():
         raise ManifestError(f"{root}: not a folder")

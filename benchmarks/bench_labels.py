@@ -20,7 +20,7 @@ from pathlib import Path
 CODE = {
     "scalabel load": "from scalabel.label.io import load; f = load({p!r}).frames; print(sum(len(x.labels or []) for x in f))",
     "bddet read_det_labels": "from bddet.data.det_labels import read_det_labels; print(len(read_det_labels({p!r}, predictions=False)))",
-    "bddet dataset": ("from bddet.data.mmdet_dataset import BDD100KDetDataset as D; "
+    "bddet dataset": ("from bddet.mm.dataset import BDD100KDetDataset as D; "
                            "d = D(ann_file={p!r}, data_prefix=dict(img=''), pipeline=[]); "
                            "print(sum(len(d.get_data_info(i)['instances']) for i in range(0, len(d), 100)))"),
 }

@@ -160,3 +160,50 @@ def test_the_shipped_demo_checkpoint_matches_its_md5_and_its_config(registry):
     detector = build(load_config(config_path(model)), registry)
     assert sum(p.numel() for p in detector.parameters()) == model.params
     load_weights_strictly(detector, load_checkpoint_file(weights), str(weights))
+
+
+def _without_mmdet_scope(node):
+    if isinstance(node, dict):
+        return {k: _without_mmdet_scope(v) for k, v in node.items() if not (k == "_scope_" and v == "mmdet")}
+    if isinstance(node, list):
+        return [_without_mmdet_scope(v) for v in node]
+    return node
+
+
+def _intended(name: str, cfg: dict) -> dict:
+    """The changes made on purpose since the dump, undone so that everything else must be equal.
+
+    - custom_imports: the dataset, metric and hooks moved into one package, ``bddet.mm``, which
+      the configs import once instead of naming three modules.
+    - ``_scope_: 'mmdet'``: the runtime now inherits ``mmdet::_base_/default_runtime.py``, and
+      mmengine marks what comes from an ``mmdet::`` base with that scope. Every config's
+      ``default_scope`` is mmdet already, so the registries resolve the same types.
+    - StrongAugmentSwitchHook: the strong recipes now name the transforms it skips, the list
+      that was the hook's built-in constant.
+    """
+    cfg = _without_mmdet_scope(cfg)
+    for hook in cfg.get("custom_hooks", []):
+        if hook.get("type") == "StrongAugmentSwitchHook":
+            assert hook.pop("skip_type_keys") == ["Mosaic", "MixUp", "RandomResize", "RandomCrop"]
+    imports = list(cfg["custom_imports"]["imports"])
+    if "bddet.mm" in imports:
+        k = imports.index("bddet.mm")
+        imports[k:k + 1] = ["bddet.data.mmdet_dataset", "bddet.mmdet_metric", "bddet.mmdet_hooks"]
+    cfg["custom_imports"] = {**cfg["custom_imports"], "imports": imports}
+    return cfg
+
+
+def test_every_effective_config_equals_the_dump_made_before_the_refactor():
+    import gzip
+    import json
+
+    from tests.config_dump import DUMP, effective_config
+
+    before = json.loads(gzip.open(DUMP, "rt").read())
+    assert sorted(before) == sorted(m.name for m in MODELS)
+    for model in MODELS:
+        now = _intended(model.name, effective_config(config_path(model)))
+        then = _without_mmdet_scope(before[model.name])
+        if now != then:
+            changed = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
+            raise AssertionError(f"{model.name}: effective config changed in {changed}")

@@ -6,7 +6,7 @@ from tests.data_helpers import tiny_data_root, write_labels
 
 @pytest.fixture(scope="module")
 def dataset_cls():
-    from bddet.data.mmdet_dataset import BDD100KDetDataset
+    from bddet.mm.dataset import BDD100KDetDataset
 
     return BDD100KDetDataset
 

@@ -101,7 +101,6 @@ def test_crowd_ignored_and_mapped_names_by_hand(tmp_path):
     ({"category": "dog", "score": 1, "box2d": {"x1": 0, "y1": 0, "x2": 1, "y2": 1}}, "unknown category 'dog'"),
     ({"category": "car", "score": float("nan"), "box2d": {"x1": 0, "y1": 0, "x2": 1, "y2": 1}}, "score is NaN"),
     ({"category": "car", "score": 0.5, "box2d": {"x1": 0, "y1": 0, "x2": float("inf"), "y2": 1}}, "infinite"),
-    ({"category": "car", "score": 0.5, "box2d": {"x1": 5, "y1": 0, "x2": 1, "y2": 1}}, "inverted"),
     ({"category": "car", "box2d": {"x1": 0, "y1": 0, "x2": 1, "y2": 1}}, "no 'score'"),
 ])
 def test_bad_predictions_name_the_frame_and_problem(tmp_path, label, problem):
@@ -122,3 +121,94 @@ def test_duplicate_frames_and_malformed_json_are_reported(tmp_path):
     bad.write_text('[{"name": "a.jpg",\n  "labels": [}]')
     with pytest.raises(LabelError, match=r"bad.json: malformed JSON at line 2, column 14: Expecting value"):
         evaluate_files(bad, pred)
+
+
+def _degenerate(rng, box, kind):
+    """``box`` made sub-pixel, zero-width, inverted on one axis or on both (BDD100K's inclusive +1 widths)."""
+    x1, y1 = box["x1"], box["y1"]
+    if kind == "subpixel":   # x1 - 1 < x2 < x1: less than one pixel wide, a valid box
+        return dict(box, x2=x1 - float(rng.uniform(0.05, 0.95)))
+    if kind == "zero":       # x2 - x1 + 1 == 0
+        return dict(box, x2=x1 - 1)
+    if kind == "inverted":   # negative width
+        return dict(box, x2=x1 - float(rng.uniform(2, 30)))
+    return dict(box, x2=x1 - float(rng.uniform(2, 30)), y2=y1 - float(rng.uniform(2, 30)))  # both: area > 0
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_sub_pixel_and_inverted_boxes_score_as_the_official_evaluator(tmp_path, seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    gt_frames, pred_frames = make_det_frames(60, seed=seed)
+    kinds = ("subpixel", "zero", "inverted", "both")
+    for frames, share in ((gt_frames, 0.15), (pred_frames, 0.2)):
+        for f in frames:
+            for lb in f["labels"]:
+                if rng.random() < share:
+                    lb["box2d"] = _degenerate(rng, lb["box2d"], kinds[int(rng.integers(len(kinds)))])
+    # a prediction on top of a degenerate ground-truth box, and one sub-pixel box matching a sub-pixel gt
+    g = {"x1": 50.0, "y1": 60.0, "x2": 49.5, "y2": 80.0}
+    gt_frames[0]["labels"].append({"id": "sp", "category": "car", "box2d": g})
+    pred_frames[0]["labels"].append({"id": "sp", "category": "car", "score": 0.99, "box2d": dict(g)})
+    gt, pred = write(tmp_path / "gt.json", gt_frames), write(tmp_path / "pred.json", pred_frames)
+    report = evaluate_files(gt, pred)
+    assert_same(official(gt, pred, tmp_path), report.metrics.to_official())
+    assert len(report.warnings) == 2 and "zero or negative width or height" in report.warnings[0]
+    assert "gt.json" in report.warnings[0] and "pred.json" in report.warnings[1] and "label #" in report.warnings[1]
+
+
+def test_only_sub_pixel_boxes_give_no_warning(tmp_path):
+    gt = write(tmp_path / "gt.json", [{"name": "a.jpg", "labels": [
+        {"id": "1", "category": "car", "box2d": {"x1": 10, "y1": 10, "x2": 9.5, "y2": 30}}]}])
+    pred = write(tmp_path / "pred.json", [{"name": "a.jpg", "labels": [
+        {"id": "1", "category": "car", "score": 0.9, "box2d": {"x1": 10, "y1": 10, "x2": 9.5, "y2": 30}}]}])
+    report = evaluate_files(gt, pred)
+    assert report.warnings == []
+    assert_same(official(gt, pred, tmp_path), report.metrics.to_official())
+    assert report.metrics.per_class["AP"]["car"] == pytest.approx(100.0)
+
+
+def test_an_empty_predictions_file_is_refused_and_an_empty_list_is_not(tmp_path):
+    gt_frames, _ = make_det_frames(5, seed=8)
+    gt = write(tmp_path / "gt.json", gt_frames)
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    with pytest.raises(LabelError, match=r"empty.json: the file is empty \(0 bytes\), not a list of frames"):
+        evaluate_files(gt, empty)
+    # the official evaluator fails on it too
+    failed = subprocess.run([sys.executable, "-m", "bdd100k.eval.run", "-t", "det", "-g", str(gt), "-r", str(empty)],
+                            capture_output=True)
+    assert failed.returncode != 0
+    assert evaluate_files(gt, write(tmp_path / "list.json", [])).empty_predictions
+
+
+def test_crowd_and_ignored_values_are_coerced_as_pydantic_v1_does_for_the_official(tmp_path):
+    values = [True, False, "yes", "No", "0.0", 0.5, 1.5, "abc", "", 2, 1.0, 0, "t", " 1 ", "-0", "1e-3"]
+    gt_frames, pred_frames = [], []
+    for k, value in enumerate(values):
+        box = {"x1": 10.0 + 60 * k, "y1": 10.0, "x2": 49.0 + 60 * k, "y2": 89.0}
+        key = "crowd" if k % 2 else "ignored"
+        gt_frames.append({"name": f"{k:02d}.jpg", "labels": [
+            {"id": "g", "category": "car", "attributes": {key: value}, "box2d": box},
+            {"id": "h", "category": "car", "box2d": {"x1": 5.0, "y1": 300.0, "x2": 104.0, "y2": 399.0}}]})
+        pred_frames.append({"name": f"{k:02d}.jpg", "labels": [
+            {"id": "p", "category": "car", "score": 0.9, "box2d": dict(box)},
+            {"id": "q", "category": "car", "score": 0.8, "box2d": {"x1": 5.0, "y1": 300.0, "x2": 104.0, "y2": 399.0}}]})
+    gt, pred = write(tmp_path / "gt.json", gt_frames), write(tmp_path / "pred.json", pred_frames)
+    from bddet.data.det_labels import read_det_labels
+
+    flags = read_det_labels(gt, predictions=False).ignore[0::2].tolist()
+    assert flags == [True, False, True, False, False, False, True, True, False, True, True, False, True, True,
+                     False, True]
+    assert_same(official(gt, pred, tmp_path), evaluate_files(gt, pred).metrics.to_official())
+
+
+def test_labels_without_id_are_scored_with_a_warning(tmp_path):
+    gt = write(tmp_path / "gt.json", [{"name": "a.jpg", "labels": [
+        {"category": "car", "box2d": {"x1": 10, "y1": 10, "x2": 59, "y2": 59}}]}])
+    pred = write(tmp_path / "pred.json", [{"name": "a.jpg", "labels": [
+        {"category": "car", "score": 0.9, "box2d": {"x1": 10, "y1": 10, "x2": 59, "y2": 59}}]}])
+    report = evaluate_files(gt, pred)
+    assert report.metrics.per_class["AP"]["car"] == pytest.approx(100.0)
+    assert len(report.warnings) == 2 and all("have no 'id'" in w for w in report.warnings)

@@ -17,12 +17,13 @@ def make_data_root(root: Path) -> Path:
     return root
 
 
-def test_init_writes_a_version_1_manifest_with_the_data_root(tmp_path):
+def test_init_writes_a_version_2_manifest_with_the_data_root_and_the_end_line(tmp_path):
     data = make_data_root(tmp_path / "bdd100k")
     result = init_workspace(tmp_path / "ws", data)
     assert result.created and result.warnings == ()
     manifest = yaml.safe_load((tmp_path / "ws" / MANIFEST_NAME).read_text())
-    assert manifest["version"] == 1
+    assert manifest["version"] == 2
+    assert (tmp_path / "ws" / MANIFEST_NAME).read_text().endswith("\n# end of bddet.yaml\n")
     assert manifest["data_root"] == str(data)
     assert manifest["current"] == {"model": None, "run": None}
 
@@ -58,7 +59,7 @@ def test_no_workspace_is_an_error_naming_the_folder(tmp_path):
     ("version: 1\ndata_root: [unclosed\n", "malformed YAML at line 3, column 1"),
     ("- just\n- a list\n", "not a YAML mapping"),
     ("version: 7\n", "version 7 is newer"),
-    ("data_root: /x\n", "'version' must be 1"),
+    ("data_root: /x\n", "'version' must be 2"),
     ("version: 1\nmirror: http://x\n", "unknown key 'mirror'"),
     ("version: 1\nmirrors: http://x\n", "'mirrors' must be a list"),
     ("version: 1\nweights:\n  m: {md5: abc}\n", "weights record 'm' has no 'path'"),
@@ -109,3 +110,71 @@ def test_concurrent_writers_from_several_processes_lose_no_update(tmp_path):
     assert all(p.exitcode == 0 for p in procs)
     mirrors = Workspace(tmp_path).read()["mirrors"]
     assert sorted(mirrors) == sorted(f"http://w{w}/{i}" for w in range(4) for i in range(15))
+
+
+def _full_manifest(tmp_path: Path) -> Path:
+    ws = Workspace.create(tmp_path / "ws", make_data_root(tmp_path / "bdd100k"))
+    record_weights(ws, "faster_rcnn_r50_fpn_1x_det_bdd100k", tmp_path / "w.pth", "0" * 32, True)
+    with ws.edit() as m:
+        m["mirrors"] += ["http://mirror.example/a/", "http://mirror.example/b/"]
+        m["infer_runs"]["infer-1"] = {"model": "faster_rcnn_r50_fpn_1x_det_bdd100k", "set": "val",
+                                      "predictions": "runs/x/det.json"}
+        m["current"]["run"] = "infer-1"
+    return ws.manifest_path
+
+
+def test_a_manifest_cut_short_at_any_byte_is_refused_and_left_as_it_was(tmp_path):
+    path = _full_manifest(tmp_path)
+    full = path.read_bytes()
+    ws = Workspace(path.parent)
+    offsets = sorted(set(range(0, len(full) - 1, 7)) | {len(full) - 2, len(full) - len(b"bddet.yaml\n")})
+    for n in offsets:
+        path.write_bytes(full[:n])
+        with pytest.raises(ManifestError) as err:
+            with ws.edit() as m:
+                m["mirrors"].append("http://y")
+        assert str(path) in str(err.value), n
+        assert "\n" not in str(err.value)
+        assert path.read_bytes() == full[:n], n  # the evidence is kept byte for byte
+    path.write_bytes(full[:-1])  # only the final newline lost: the content is whole
+    assert ws.read()["current"]["run"] == "infer-1"
+
+
+def test_hand_edits_and_hand_written_manifests_are_accepted(tmp_path):
+    path = _full_manifest(tmp_path)
+    ws = Workspace(path.parent)
+    # an edit inside a file bddet wrote keeps its last line
+    path.write_text(path.read_text().replace("http://mirror.example/b/", "http://mirror.example/c/"))
+    assert ws.read()["mirrors"][-1] == "http://mirror.example/c/"
+    # a file written from scratch has no header and no end line: nothing to check, and bddet completes it
+    path.write_text("version: 2\nmirrors: [http://m/]\n")
+    with ws.edit() as m:
+        m["mirrors"].append("http://n/")
+    assert path.read_text().endswith("# end of bddet.yaml\n") and ws.read()["mirrors"] == ["http://m/", "http://n/"]
+    # a manifest of bddet before the end line (version 1) is read and upgraded by the next write
+    path.write_text("# bddet workspace manifest (see bddet README). Safe to edit by hand;\nversion: 1\nmirrors: []\n")
+    with ws.edit() as m:
+        m["mirrors"].append("http://o/")
+    assert yaml.safe_load(path.read_text())["version"] == 2 and path.read_text().endswith("# end of bddet.yaml\n")
+
+
+def test_written_files_get_the_umask_mode_and_keep_an_existing_one(tmp_path):
+    import os
+    import stat
+
+    from bddet.atomic_write import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        init_workspace(tmp_path / "ws", None)
+        assert stat.S_IMODE((tmp_path / "ws" / MANIFEST_NAME).stat().st_mode) == 0o644
+        atomic_write_text(tmp_path / "det.json", "[]")
+        assert stat.S_IMODE((tmp_path / "det.json").stat().st_mode) == 0o644
+        os.chmod(tmp_path / "det.json", 0o640)
+        atomic_write_text(tmp_path / "det.json", "[1]")
+        assert stat.S_IMODE((tmp_path / "det.json").stat().st_mode) == 0o640
+        os.umask(0o077)
+        atomic_write_text(tmp_path / "private.json", "[]")
+        assert stat.S_IMODE((tmp_path / "private.json").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)

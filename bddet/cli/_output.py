@@ -30,9 +30,20 @@ def info(message: str) -> None:
     err_console.print(escape(message), soft_wrap=True, highlight=False)
 
 
+def strict_json_value(data: Any) -> Any:
+    """``data`` with every NaN and infinity as None: strict JSON has no NaN (jq, JSON.parse)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: strict_json_value(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [strict_json_value(v) for v in data]
+    return data
+
+
 def print_json(data: Any) -> None:
-    """Machine-readable output on stdout, unstyled so `| jq` works."""
-    console.file.write(json.dumps(data, indent=2, allow_nan=True) + "\n")
+    """Machine-readable output on stdout: unstyled, strict JSON (NaN as null) so `| jq` works."""
+    console.file.write(json.dumps(strict_json_value(data), indent=2, allow_nan=False) + "\n")
     console.file.flush()
 
 
@@ -61,36 +72,58 @@ def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
     return "\n".join(lines)
 
 
+def say(level: str, message: str) -> None:
+    """The library's on_message callback: ("warning" | "info", one line) to stderr."""
+    (warn if level == "warning" else info)(message)
+
+
 class ImageProgress:
     """A rich progress bar with images/s on stderr (nothing when stderr is not a terminal).
 
-    Use as a context manager; call it with (done, total) as the library reports progress.
+    Call it with (done, total) as the library reports progress. The bar starts on the first
+    call and stops when done reaches total, or when the ``with`` block ends. It pickles (as
+    its label), so the library can hand it to rank 0 of a multi-process run, where it draws.
     """
 
     def __init__(self, label: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err_console,
-                                  disable=not err_console.is_terminal)
         self._label = label
+        self._progress = None
         self._task = None
-        self._start = None
+
+    def __getstate__(self) -> dict:
+        return {"_label": self._label}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["_label"])
 
     def __enter__(self) -> "ImageProgress":
-        self._progress.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._progress.__exit__(*exc)
+        self.close()
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
 
     def __call__(self, done: int, total: int) -> None:
         import time
 
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         now = time.perf_counter()
-        if self._task is None:
+        if self._progress is None:
+            if self._task is not None:
+                return  # finished already
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err_console,
+                                      disable=not err_console.is_terminal)
+            self._progress.start()
             self._task = self._progress.add_task(self._label, total=total, rate="")
             self._start, self._first = now, done
         elapsed = now - self._start
         rate = f"{(done - self._first) / elapsed:.1f} img/s" if elapsed > 0 and done > self._first else ""
         self._progress.update(self._task, completed=done, total=total, rate=rate)
+        if done >= total:
+            self.close()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
+import sys
 from typing import Annotated, Callable
 
 import typer
@@ -19,6 +21,7 @@ from . import init as init_cmd
 from . import models as models_cmd
 from . import train as train_cmd
 from . import vis as vis_cmd
+from ._options import expand_multi_value_options
 from ._output import error
 
 app = typer.Typer(
@@ -40,8 +43,12 @@ def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (
     _debug = _debug or debug
 
 
-def _funnel(fn: Callable) -> Callable:
-    """Turn what a command raises into one styled line and an exit code."""
+def _funnel(fn: Callable, resumable: bool = False) -> Callable:
+    """Turn what a command raises into one styled line and an exit code.
+
+    Ctrl-C and SIGTERM, in one process or many (dist.LaunchInterrupted), end with 130 or 143
+    and one line; ``resumable`` commands say how to continue.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -54,11 +61,11 @@ def _funnel(fn: Callable) -> Callable:
                 raise
             error(str(e))
             raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             if _debug:
                 raise
-            error("interrupted")
-            raise typer.Exit(130) from None
+            error("interrupted; rerun with --resume to continue" if resumable else "interrupted")
+            raise typer.Exit(getattr(e, "exit_code", 130)) from None
         except Exception as e:  # noqa: BLE001 - the one place that catches everything
             if _debug:
                 raise
@@ -69,7 +76,14 @@ def _funnel(fn: Callable) -> Callable:
 
 
 for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd, vis_cmd):
-    app.command(module.NAME, help=module.command.__doc__, epilog=module.EXAMPLE)(_funnel(module.command))
+    app.command(module.NAME, help=module.command.__doc__, epilog=module.EXAMPLE)(
+        _funnel(module.command, getattr(module, "RESUMABLE", False)))
+
+
+def _terminated(signum, _frame) -> None:
+    from ..dist import LaunchInterrupted
+
+    raise LaunchInterrupted(signum)
 
 
 def main() -> None:
@@ -78,8 +92,10 @@ def main() -> None:
 
     # mmengine and mmcv import pkg_resources, deprecated in setuptools 80: not the user's concern
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    # SIGTERM (a scheduler's stop, `kill`) ends a command as Ctrl-C does: one line, files closed
+    signal.signal(signal.SIGTERM, _terminated)
     try:
-        app(prog_name="bddet")
+        app(args=expand_multi_value_options(sys.argv[1:]), prog_name="bddet")
     finally:
         # Interpreter shutdown otherwise walks torch's and mmdet's millions of objects in its
         # final garbage collections: about a second after every command that imported them.

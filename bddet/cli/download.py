@@ -8,8 +8,8 @@ import typer
 from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
                            TransferSpeedColumn)
 
-from ..download import download_artifact
-from ..workspace import find_workspace_or_none, record_weights
+from ..download import download
+from ..workspace import find_workspace_or_none
 from ..zoo import ARTIFACT_KINDS, resolve_model_name
 from ._options import WorkspaceOpt
 from ._output import console, err_console, info, warn
@@ -46,7 +46,6 @@ def command(
     if from_file is not None and (len(models) != 1 or kinds != ["weights"]):
         raise typer.BadParameter("imports the weights of exactly one model", param_hint="--from-file")
     ws = find_workspace_or_none(workspace)
-    manifest_mirrors = ws.read()["mirrors"] if ws else []
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=err_console, disable=not err_console.is_terminal) as progress:
@@ -59,17 +58,13 @@ def command(
 
         for model in models:
             for kind in kinds:
-                result = download_artifact(model, kind, mirrors=mirror or (), manifest_mirrors=manifest_mirrors,
-                                           force=force, no_verify=no_verify, from_file=from_file,
-                                           on_progress=on_progress)
+                result = download(model, kind, workspace=ws, mirrors=mirror or (), force=force,
+                                  no_verify=no_verify, from_file=from_file, on_progress=on_progress)
                 state = "verified" if result.verified else ("unverified" if kind == "weights" else "no checksum published")
                 origin = "already cached" if result.source == "cache" else f"from {result.source}"
                 console.print(f"{model.alias} {kind}: {result.path} ({state}, {origin})",
                                        soft_wrap=True, highlight=False)
-                if kind == "weights":
-                    if not result.verified:
-                        warn(f"{model.alias}: no published MD5 was available; the weights are unverified")
-                    if ws:
-                        record_weights(ws, model.name, result.path, result.md5, result.verified)
+                if kind == "weights" and not result.verified:
+                    warn(f"{model.alias}: no published MD5 was available; the weights are unverified")
     if ws is None and "weights" in kinds:
         info("no workspace found: weights are cached but not recorded (run `bddet init` to have later commands use them)")

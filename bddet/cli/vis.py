@@ -6,7 +6,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..workspace import find_workspace, find_workspace_or_none, resolve_run
 from ._options import WorkspaceOpt
 from ._output import ImageProgress, console, info, warn
 
@@ -28,25 +27,22 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Draw predictions (and ground truth, and errors) on the images, with a gallery to browse."""
-    from ..visualize import render
+    from ..visualize import visualize
+    from ..workspace import find_workspace, find_workspace_or_none
 
     if sort not in ("errors", "name"):
         raise typer.BadParameter("errors or name", param_hint="--sort")
     class_list = [c.strip() for c in classes.split(",")] if classes else None
     ws = find_workspace_or_none(workspace)
-    run = None
-    if preds is None or not (preds.endswith(".json") or Path(preds).is_file()):
+    is_file = preds is not None and (preds.endswith(".json") or Path(preds).is_file())
+    if not is_file:
         ws = ws or find_workspace(workspace)
-        _, run = resolve_run(ws, preds)
-        preds = run["predictions"]
-    if run is not None and run.get("set") and gt is None and run["set"] != "test":
-        gt = ws.data_root() / "labels" / "det_20" / f"det_{run['set']}.json"
-    if images is None:
-        if run is None or not run.get("image_root"):
-            raise typer.BadParameter("say where the images are", param_hint="--images")
-        images = Path(run["image_root"])
+    if is_file and images is None:
+        raise typer.BadParameter("say where the images are", param_hint="--images")
     with ImageProgress("vis") as progress:
-        report = render(preds, out_dir, images, gt, score_thr, class_list, limit, errors, sort, workers, progress)
+        report = visualize(Path(preds) if is_file else None, out=out_dir, images=images, gt=gt, workspace=ws,
+                           run=None if is_file else preds, score_thr=score_thr, classes=class_list, limit=limit,
+                           errors=errors, sort=sort, workers=workers, on_progress=progress)
     if report.missing_images:
         warn(f"{len(report.missing_images)} images could not be read and were skipped: "
              + "; ".join(report.missing_images[:5]) + (" …" if len(report.missing_images) > 5 else ""))

@@ -15,6 +15,12 @@ NAME_MAPPING = {"bike": "bicycle", "caravan": "car", "motor": "motorcycle", "per
 # Looked up after NAME_MAPPING: these become ignore regions of the target class.
 IGNORED_MAPPING = {"other person": "pedestrian", "other vehicle": "car", "trailer": "truck"}
 
+# One drawing colour per class (RGB, CLASSES order): the pictures, the videos and mmdet's
+# visualiser all use these.
+CLASS_PALETTE: tuple[tuple[int, int, int], ...] = (
+    (230, 25, 75), (245, 130, 48), (0, 130, 200), (60, 180, 75), (255, 225, 25), (145, 30, 180),
+    (70, 240, 240), (240, 50, 230), (250, 250, 250), (170, 110, 40))
+
 # Frame attributes the `--by` breakdowns group on (BDD100K label format).
 FRAME_CONDITIONS = ("weather", "scene", "timeofday")
 

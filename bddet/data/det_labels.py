@@ -3,8 +3,12 @@
 One pass over orjson-parsed data, no pydantic: this is what makes label loading and
 evaluation fast. Semantics follow scalabel 0.3.1 + bdd100k 1.0.1 (see categories.py):
 labels without ``box2d`` are skipped, ``crowd``/``ignored`` attributes and the ignored
-mapping mark ignore regions, and anything the official tools would crash on is reported
-as a LabelError naming the file, frame and problem.
+mapping mark ignore regions, and anything the official tools would crash on or silently
+mangle is reported as a LabelError naming the file, frame and problem.
+
+Boxes are inclusive pixel coordinates (width = x2 - x1 + 1), so ``x2 < x1`` is a valid box
+less than one pixel wide, and the official evaluator scores even boxes of zero or negative
+extent: they are kept (and counted in ``degenerate``), never refused.
 """
 from __future__ import annotations
 
@@ -15,22 +19,39 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BddetError
+from ..errors import LabelError
 from .categories import CLASSES, IGNORED_MAPPING, NAME_MAPPING, map_category
 
-
-class LabelError(BddetError):
-    """A label or prediction file bddet cannot read as Scalabel det JSON."""
+__all__ = ["DetLabels", "LabelError", "parse_det_frames", "read_det_labels"]
 
 
-# pydantic v1 (which scalabel uses) parses these strings as False for a bool attribute.
-_FALSE_STRINGS = {"0", "off", "f", "false", "n", "no", ""}
+# scalabel types label attributes as Union[bool, int, float, str] under pydantic v1, which tries
+# each type in turn; crowd/ignored are then taken by bool() of what it kept (to_coco.py).
+_BOOL_TRUE = {1, "1", "on", "t", "true", "y", "yes"}     # pydantic.validators.BOOL_TRUE
+_BOOL_FALSE = {0, "0", "off", "f", "false", "n", "no"}   # pydantic.validators.BOOL_FALSE
 
 
 def _flag(value: object) -> bool:
-    """Truthiness of a Scalabel attribute as pydantic v1 coerces it (bool, then int/float/str)."""
-    if isinstance(value, str):
-        return value.lower() not in _FALSE_STRINGS
+    """Truthiness of a Scalabel attribute exactly as pydantic v1 coerces it for scalabel.
+
+    bool first (True/False, 0/1 and their strings, case-insensitive), then int(), then float(),
+    then the string itself: so 0.5 -> int 0 -> False, "0.0" -> 0.0 -> False, "abc" -> True.
+    """
+    if value is True or value is False:
+        return value
+    probe = value.lower() if isinstance(value, str) else value
+    try:
+        if probe in _BOOL_TRUE:
+            return True
+        if probe in _BOOL_FALSE:
+            return False
+    except TypeError:  # unhashable (a list): pydantic fails on it too; bool() as a fallback
+        return bool(value)
+    for cast in (int, float):
+        try:
+            return bool(cast(value))
+        except (TypeError, ValueError, OverflowError):
+            continue
     return bool(value)
 
 
@@ -50,6 +71,9 @@ class DetLabels:
     ignore: np.ndarray         # bool (N,): crowd, ignored or ignored-mapped
     score: np.ndarray | None   # float64 (N,) for predictions
     frame_index: dict[str, int] = field(default_factory=dict)
+    degenerate: int = 0        # boxes of zero or negative width or height (x2 - x1 + 1 <= 0)
+    labels_without_id: int = 0  # the official evaluator's pydantic model requires 'id' on every label
+    first_degenerate: str = ""  # "frame 'a.jpg' label #3 (x1=.., ...)": where the first one is
 
     def __len__(self) -> int:
         return len(self.cls)
@@ -71,7 +95,9 @@ def _load_json(path: Path):
     except OSError as e:
         raise LabelError(f"{path}: cannot be read ({e.strerror})") from None
     if not raw.strip():
-        return []
+        # json.load (the official reader) fails on it too; `[]` is the empty prediction list
+        raise LabelError(f"{path}: the file is empty ({len(raw)} bytes), not a list of frames "
+                         "(an empty prediction list is `[]`)")
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -91,9 +117,9 @@ def _load_json(path: Path):
 def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLabels:
     """Read a Scalabel det file: a list of frames, or ``{"frames": [...]}``.
 
-    ``predictions`` requires a finite ``score`` on every box. Raises LabelError for malformed
-    JSON (line and column), unknown categories, NaN/inf or inverted boxes, missing scores and
-    duplicate frame names, each naming the frame.
+    ``predictions`` requires a finite ``score`` on every box. Raises LabelError for an empty
+    file, malformed JSON (line and column), unknown categories, NaN/inf coordinates, missing
+    scores and duplicate frame names, each naming the frame.
     """
     path = Path(path)
     return parse_det_frames(_load_json(path), path, predictions=predictions)
@@ -113,6 +139,7 @@ def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
     ignores: list[bool] = []
     coords: list[float] = []
     scores: list[float] = []
+    degenerate, first_degenerate, without_id = 0, "", 0
     finite = math.isfinite
     for fi, frame in enumerate(data):
         if not isinstance(frame, dict) or "name" not in frame:
@@ -124,6 +151,10 @@ def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
         names.append(name)
         attributes.append(frame.get("attributes") or {})
         for li, label in enumerate(frame.get("labels") or ()):
+            if not isinstance(label, dict):
+                raise LabelError(f"{path}: frame '{name}' label #{li} is not an object with category and box2d")
+            if "id" not in label:
+                without_id += 1
             box = label.get("box2d")
             if box is None:
                 continue  # the official converter skips labels without a box
@@ -139,9 +170,10 @@ def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
                 raise LabelError(f"{path}: frame '{name}' label #{li}: box2d needs numeric x1, y1, x2, y2") from None
             if not (finite(x1) and finite(y1) and finite(x2) and finite(y2)):
                 raise LabelError(f"{path}: frame '{name}' label #{li}: box2d has a NaN or infinite coordinate")
-            if x2 < x1 or y2 < y1:
-                raise LabelError(f"{path}: frame '{name}' label #{li}: box2d is inverted "
-                                 f"(x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})")
+            if x2 - x1 + 1 <= 0 or y2 - y1 + 1 <= 0:
+                degenerate += 1
+                if degenerate == 1:
+                    first_degenerate = f"frame '{name}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
             cls, ignored = mapped
             attrs = label.get("attributes") or {}
             ignored = ignored or _flag(attrs.get("crowd", False)) or _flag(attrs.get("ignored", False))
@@ -164,4 +196,5 @@ def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
         path=path, names=names, attributes=attributes,
         frame=np.asarray(frame_ids, dtype=np.int64), cls=np.asarray(classes, dtype=np.int64),
         box=np.asarray(coords, dtype=np.float64).reshape(-1, 4), ignore=np.asarray(ignores, dtype=bool),
-        score=np.asarray(scores, dtype=np.float64) if predictions else None, frame_index=index)
+        score=np.asarray(scores, dtype=np.float64) if predictions else None, frame_index=index,
+        degenerate=degenerate, first_degenerate=first_degenerate, labels_without_id=without_id)

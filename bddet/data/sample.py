@@ -14,8 +14,9 @@ import numpy as np
 
 from .categories import CLASSES
 
-# One colour per class (RGB), distinct enough to learn from.
-CLASS_COLOURS = [(220, 20, 60), (255, 120, 0), (0, 60, 230), (0, 160, 80), (250, 220, 0), (140, 0, 200),
+# The colour each class's objects are painted in the synthetic images (RGB), distinct enough to
+# learn from. Data, not a display palette: changing it changes the sample and the demo model.
+OBJECT_COLOURS = [(220, 20, 60), (255, 120, 0), (0, 60, 230), (0, 160, 80), (250, 220, 0), (140, 0, 200),
                  (0, 220, 220), (255, 0, 255), (255, 255, 255), (120, 70, 20)]
 _WEATHER = ("clear", "overcast", "rainy")
 _TIMEOFDAY = ("daytime", "night")
@@ -39,7 +40,7 @@ def _frame(rng: np.random.Generator, name: str, size: tuple[int, int], max_objec
         x1 = int(rng.integers(0, w - bw))
         y1 = int(rng.integers(0, h - bh))
         box = [x1, y1, x1 + bw - 1, y1 + bh - 1]
-        colour = CLASS_COLOURS[cls]
+        colour = OBJECT_COLOURS[cls]
         if cls % 2:
             draw.ellipse(box, fill=colour, outline=(0, 0, 0))
         else:
@@ -62,11 +63,12 @@ def _frame(rng: np.random.Generator, name: str, size: tuple[int, int], max_objec
 def make_sample_dataset(root: str | Path, n_train: int = 48, n_val: int = 16, n_test: int = 4,
                         size: tuple[int, int] = (640, 360), max_objects: int = 4, seed: int = 0) -> Path:
     """Write ``images/100k/{train,val,test}`` and ``labels/det_20/det_{train,val}.json`` under ``root``."""
+    from .layout import image_dir, label_path
+
     root = Path(root)
     rng = np.random.default_rng(seed)
-    (root / "labels" / "det_20").mkdir(parents=True, exist_ok=True)
     for split, count in (("train", n_train), ("val", n_val), ("test", n_test)):
-        folder = root / "images" / "100k" / split
+        folder = image_dir(root, split)
         folder.mkdir(parents=True, exist_ok=True)
         frames = []
         for i in range(count):
@@ -75,5 +77,6 @@ def make_sample_dataset(root: str | Path, n_train: int = 48, n_val: int = 16, n_
             img.save(folder / name, quality=92)
             frames.append(frame)
         if split != "test":
-            (root / "labels" / "det_20" / f"det_{split}.json").write_text(json.dumps(frames, indent=1))
+            label_path(root, split).parent.mkdir(parents=True, exist_ok=True)
+            label_path(root, split).write_text(json.dumps(frames, indent=1))
     return root

@@ -8,7 +8,7 @@ _base_ = [
 ]
 
 custom_imports = dict(
-    imports=['bddet.data.mmdet_dataset', 'bddet.mmdet_metric', 'bddet.mmdet_hooks', 'mmpretrain.models'],
+    imports=['bddet.mm', 'mmpretrain.models'],
     allow_failed_imports=False)
 model = dict(
     backbone=dict(arch='base', drop_path_rate=0.4, init_cfg=dict(checkpoint='https://download.openmmlab.com/mmclassification/v0/convnext/convnext-base_in21k-pre-3rdparty_32xb128_in1k_20220124-eb2d6ada.pth')),

@@ -10,6 +10,6 @@ _base_ = [
 ]
 
 custom_imports = dict(
-    imports=['bddet.data.mmdet_dataset', 'bddet.mmdet_metric', 'bddet.mmdet_hooks', 'mmpretrain.models'],
+    imports=['bddet.mm', 'mmpretrain.models'],
     allow_failed_imports=False)
 optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))  # lr-decay groups of the S/B depth

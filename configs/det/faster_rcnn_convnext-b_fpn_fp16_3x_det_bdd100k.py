@@ -8,7 +8,7 @@ _base_ = [
 ]
 
 custom_imports = dict(
-    imports=['bddet.data.mmdet_dataset', 'bddet.mmdet_metric', 'bddet.mmdet_hooks', 'mmpretrain.models'],
+    imports=['bddet.mm', 'mmpretrain.models'],
     allow_failed_imports=False)
 model = dict(
     backbone=dict(arch='base', drop_path_rate=0.7, init_cfg=dict(checkpoint='https://download.openmmlab.com/mmclassification/v0/convnext/downstream/convnext-base_3rdparty_32xb128-noema_in1k_20220301-2a0ee547.pth')),

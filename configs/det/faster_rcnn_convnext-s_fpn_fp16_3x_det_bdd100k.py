@@ -8,7 +8,7 @@ _base_ = [
 ]
 
 custom_imports = dict(
-    imports=['bddet.data.mmdet_dataset', 'bddet.mmdet_metric', 'bddet.mmdet_hooks', 'mmpretrain.models'],
+    imports=['bddet.mm', 'mmpretrain.models'],
     allow_failed_imports=False)
 model = dict(
     backbone=dict(arch='small', drop_path_rate=0.6, init_cfg=dict(checkpoint='https://download.openmmlab.com/mmclassification/v0/convnext/downstream/convnext-small_3rdparty_32xb128-noema_in1k_20220301-303e75e3.pth')))

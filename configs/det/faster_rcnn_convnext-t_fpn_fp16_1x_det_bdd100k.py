@@ -8,5 +8,5 @@ _base_ = [
 ]
 
 custom_imports = dict(
-    imports=['bddet.data.mmdet_dataset', 'bddet.mmdet_metric', 'bddet.mmdet_hooks', 'mmpretrain.models'],
+    imports=['bddet.mm', 'mmpretrain.models'],
     allow_failed_imports=False)

@@ -107,3 +107,19 @@ def test_a_run_on_another_set_is_not_scored_against_val(cli, tmp_path):
         m["infer_runs"]["infer-1"]["set"] = "test"
     result = cli("eval", "--set", "val")
     assert result.exit_code == 1 and "predicted the test set" in result.stderr
+
+
+def test_json_output_is_strict_json_with_nan_as_null_and_out_keeps_the_official_nan(cli, tmp_path):
+    make_workspace(tmp_path)
+    result = cli("eval", "--json", "--out", "scores.json")
+    assert result.exit_code == 0, result.output
+
+    def no_constants(name):
+        raise AssertionError(f"{name} is not JSON")
+
+    data = json.loads(result.stdout, parse_constant=no_constants)
+    per_class = data["metrics"]["AP"][0]
+    assert per_class["train"] is None  # no train in the generated ground truth: NaN officially
+    assert isinstance(per_class["car"], float)
+    official_shape = json.loads((tmp_path / "scores.json").read_text())
+    assert math.isnan(official_shape["AP"][0]["train"])  # the --out file stays as the official writes it

@@ -42,6 +42,22 @@ def ws(tmp_path, weights, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """Tests that pin torch to one thread (bit-identical runs) hand the setting back afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def torch_threads(n: int) -> None:
+    import torch
+
+    torch.set_num_threads(n)
+
+
 def load_det(path):
     return json.loads(open(path).read())
 
@@ -52,9 +68,7 @@ def current_predictions(root):
 
 
 def test_infer_on_the_val_set_writes_scalabel_det_json_and_records_the_run(cli, ws):
-    import torch
-
-    torch.set_num_threads(1)
+    torch_threads(1)
     result = cli("infer", *SMALL)
     assert result.exit_code == 0, result.output
     det = load_det(current_predictions(ws))
@@ -74,9 +88,7 @@ def test_infer_on_the_val_set_writes_scalabel_det_json_and_records_the_run(cli, 
 
 
 def test_two_processes_give_the_same_det_json(cli, ws):
-    import torch
-
-    torch.set_num_threads(1)
+    torch_threads(1)
     assert cli("infer", *SMALL, "--out", "one").exit_code == 0
     result = cli("infer", *SMALL, "--gpus", "2", "--out", "two", "--master-port", "29611")
     assert result.exit_code == 0, result.output
@@ -195,3 +207,63 @@ def test_bad_inputs(cli, ws, tmp_path):
     result = cli("infer", *SMALL, "--weights", str(ws / "other.pth"), "--out", "x")
     assert result.exit_code == 1 and "does not fit the model" in result.stderr and "conv1.weight" in result.stderr
     assert not (ws / "x").exists()
+
+
+def test_mmdet_cfg_options_several_pairs_after_one_flag(cli, ws):
+    result = cli("infer", "--cfg-options", "test_dataloader.dataset.pipeline.1.scale=(192,128)",
+                 "model.test_cfg.max_per_img=3", "model.test_cfg.nms.iou_threshold=0.4", "--score-thr", "0",
+                 "--device", "cpu", "--out", "m")
+    assert result.exit_code == 0, result.output
+    det = load_det(ws / "m/det.json")
+    assert len(det) == 5 and all(len(f["labels"]) == 3 for f in det)  # max_per_img took effect
+    bad = cli("infer", *SMALL, "--cfg-options", "model.test_cfg.max_per_img", "--out", "n")
+    assert bad.exit_code == 1 and bad.stderr.count("error:") == 1
+    assert "'model.test_cfg.max_per_img' is not KEY=VALUE" in bad.stderr and not (ws / "n").exists()
+
+
+def test_empty_truncated_and_non_image_files_are_named_in_plain_words(cli, ws):
+    imgs = ws / "mine"
+    imgs.mkdir()
+    good = (ws / "bdd100k/images/100k/val/val-0000.jpg").read_bytes()
+    (imgs / "a-empty.jpg").write_bytes(b"")
+    (imgs / "b-cut.jpg").write_bytes(good[: len(good) // 2])
+    (imgs / "c-text.jpg").write_bytes(b"hello, not a picture")
+    (imgs / "d-good.jpg").write_bytes(good)
+    for name, words in (("a-empty.jpg", "an empty file (0 bytes)"), ("b-cut.jpg", "a truncated JPEG"),
+                        ("c-text.jpg", "not an image")):
+        result = cli("infer", *SMALL, "--images", str(imgs / name), "--images", str(imgs / "d-good.jpg"), "--out", "x")
+        assert result.exit_code == 1 and result.stderr.count("error:") == 1, result.output
+        assert name in result.stderr and words in result.stderr and "Assertion" not in result.stderr
+        assert not (ws / "x" / "det.json").exists()
+    ok = cli("infer", *SMALL, "--images", str(imgs), "--out", "y", "--skip-unreadable")
+    assert ok.exit_code == 0 and ok.stderr.count("skipped unreadable image") == 3
+    assert [f["name"] for f in load_det(ws / "y/det.json")] == ["d-good.jpg"]
+
+
+def test_resume_matches_finished_images_by_name_when_the_folder_changed(cli, ws):
+    imgs = ws / "drive"
+    imgs.mkdir()
+    val = sorted((ws / "bdd100k/images/100k/val").iterdir())
+    for k, src in enumerate(val[:4]):
+        shutil.copy(src, imgs / f"f{k + 1}.jpg")
+    assert cli("infer", *SMALL, "--images", str(imgs), "--out", "full").exit_code == 0
+    full = {f["name"]: f for f in load_det(ws / "full/det.json")}
+    # a run killed after two images, then an image added that sorts first
+    parts = ws / "partial" / ".parts"
+    parts.mkdir(parents=True)
+    done = [dict(full["f1.jpg"], labels=full["f1.jpg"]["labels"][:1]), dict(full["f2.jpg"], labels=[])]
+    (parts / "part-0-of-1-99.jsonl").write_text("".join(json.dumps({"frame": f}) + "\n" for f in done))
+    shutil.copy(val[4], imgs / "f0.jpg")
+    assert cli("infer", *SMALL, "--images", str(imgs), "--out", "partial", "--resume").exit_code == 0
+    resumed = load_det(ws / "partial/det.json")
+    assert [f["name"] for f in resumed] == ["f0.jpg", "f1.jpg", "f2.jpg", "f3.jpg", "f4.jpg"]  # each exactly once
+    assert len(resumed[1]["labels"]) == 1 and resumed[2]["labels"] == []  # the finished ones kept
+    assert len(resumed[0]["labels"]) == 100 and len(resumed[3]["labels"]) == 100  # the new and the rest run
+
+
+def test_default_run_folders_are_unique_within_one_second(ws):
+    from bddet.infer import _unique_run_dir
+
+    runs = ws / "runs" / "infer"
+    made = [_unique_run_dir(runs, "m-val-20260101-000000") for _ in range(3)]
+    assert [p.name for p in made] == ["m-val-20260101-000000", "m-val-20260101-000000-2", "m-val-20260101-000000-3"]

@@ -90,7 +90,8 @@ def test_a_user_config_inheriting_ours(cli, ws):
 
 
 def test_bad_train_inputs(cli, ws):
-    assert cli("train", "nosuchmodel", *TINY).exit_code == 1
+    unknown = cli("train", "nosuchmodel", *TINY)
+    assert unknown.exit_code == 1 and "no zoo model is called 'nosuchmodel'" in unknown.stderr
     resume = cli("train", "atss_r50_fpn_1x", "--resume", *TINY)
     assert resume.exit_code == 2 and "no earlier training run" in resume.output
     amp = cli("train", "atss_r50_fpn_1x", "--amp", *TINY, *SCRATCH)

@@ -4,7 +4,8 @@ import json
 import pytest
 from PIL import Image
 
-from bddet.visualize import CLASS_COLOURS, FP_COLOUR, MISS_COLOUR, TP_COLOUR
+from bddet.data.categories import CLASS_PALETTE as CLASS_COLOURS
+from bddet.visualize import FP_COLOUR, MISS_COLOUR, TP_COLOUR
 
 W, H = 640, 360
 

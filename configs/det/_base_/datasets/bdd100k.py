@@ -1,8 +1,8 @@
 # BDD100K detection data, single-scale training at 1280x720
 # (SysCV/bdd100k-models det/configs/_base_/datasets/bdd100k.py, in MMDetection 3.x terms).
 # Paths are the BDD100K layout below a data root that bddet fills in from the workspace;
-# labels are read as Scalabel det_20 JSON directly (bddet.data.mmdet_dataset), no COCO step.
-custom_imports = dict(imports=['bddet.data.mmdet_dataset', 'bddet.mmdet_metric', 'bddet.mmdet_hooks'],
+# labels are read as Scalabel det_20 JSON directly (bddet.mm.dataset), no COCO step.
+custom_imports = dict(imports=['bddet.mm'],
                       allow_failed_imports=False)
 dataset_type = 'BDD100KDetDataset'
 data_root = ''

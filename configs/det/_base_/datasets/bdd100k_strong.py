@@ -25,4 +25,6 @@ train_dataloader = dict(
 # The original asked for a 'ModeSwitchHook' that no mmdet release has, so its strong configs
 # could not be built: this is the intended switch, the last 9 of 36 epochs without the mixing
 # and random scaling (BDD100K images are all 1280x720, so that is single-scale training).
-custom_hooks = [dict(type='StrongAugmentSwitchHook', num_last_epochs=9, priority=48)]
+# The transforms it skips are named here, as mmdet's YOLOXModeSwitchHook takes them.
+custom_hooks = [dict(type='StrongAugmentSwitchHook', num_last_epochs=9,
+                     skip_type_keys=('Mosaic', 'MixUp', 'RandomResize', 'RandomCrop'), priority=48)]

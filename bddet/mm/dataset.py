@@ -16,21 +16,10 @@ import numpy as np
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
 
-from .categories import CLASSES
-from .det_labels import read_det_labels
+from ..data.categories import CLASS_PALETTE, CLASSES
+from ..data.det_labels import read_det_labels
+from ..data.image_files import list_images
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-# A palette for mmdet's visualiser, one colour per class (same order as CLASSES).
-PALETTE = [(220, 20, 60), (255, 0, 0), (0, 0, 142), (0, 0, 70), (0, 60, 100), (0, 80, 100), (0, 0, 230),
-           (119, 11, 32), (250, 170, 30), (220, 220, 0)]
-
-
-def list_images(folder: str | os.PathLike[str]) -> list[str]:
-    """Image files below ``folder`` as sorted relative paths (the frame names bddet writes)."""
-    root = Path(folder)
-    found = [p.relative_to(root).as_posix() for p in root.rglob("*")
-             if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()]
-    return sorted(found)
 
 
 @DATASETS.register_module()
@@ -40,7 +29,7 @@ class BDD100KDetDataset(BaseDetDataset):
     ``image_names`` restricts/sets the frames explicitly (used by ``bddet infer`` for files and globs).
     """
 
-    METAINFO = {"classes": CLASSES, "palette": PALETTE}
+    METAINFO = {"classes": CLASSES, "palette": list(CLASS_PALETTE)}
 
     def __init__(self, *args, image_names: list[str] | None = None, **kwargs) -> None:
         self._image_names = image_names
