@@ -13,11 +13,8 @@ This module imports nothing else from bddet, so every layer may use it.
 """
 from __future__ import annotations
 
-import base64
 import os
-import pickle
 import signal
-import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
@@ -98,6 +95,8 @@ def slurm_rank_env(master_addr: str | None = None, master_port: int = 29500) -> 
         return None
     addr = master_addr or env.get("MASTER_ADDR")
     if not addr:
+        import subprocess
+
         nodes = env.get("SLURM_JOB_NODELIST") or env.get("SLURM_NODELIST", "")
         try:
             addr = subprocess.run(["scontrol", "show", "hostnames", nodes], capture_output=True, text=True,
@@ -184,6 +183,8 @@ def _rank_main(fn: Callable[[Any], R], request: Any, parent_pid: int, warning_fi
     terminal's group: a rank then just ends (no traceback of its own), and the launching
     process, which the signal reaches too, stops the rest and reports once.
     """
+    import base64
+    import pickle
     import warnings
 
     _die_with_parent(parent_pid)
@@ -213,6 +214,9 @@ def _die_with_parent(parent_pid: int) -> None:
 
 def _first_failure(error, settings: DistSettings) -> BaseException:
     """The exception to raise for a failed run: the first failed rank's own, if it carried one."""
+    import base64
+    import pickle
+
     failures = sorted(error.failures.items(), key=lambda kv: (kv[1].timestamp, kv[0]))
     texts = [(m.get("message", "") if isinstance(m, dict) else str(m)) for m in (f.message for _, f in failures)]
     for text in texts:  # a rank's own exception first: the others were mostly stopped because of it

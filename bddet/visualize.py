@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -236,6 +235,8 @@ def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]
         order = order[:limit]
     missing: list[str] = []
     items: list[VisItem] = []
+    from concurrent.futures import ProcessPoolExecutor
+
     workers = workers or min(os.cpu_count() or 1, 8)
     done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
