@@ -156,7 +156,7 @@ def _elastic(fn: Callable[[Any], R], request: Any, settings: DistSettings) -> R 
     for log in elastic_logs:
         log.setLevel(logging.CRITICAL)
     try:
-        results = elastic_launch(config, _rank_main)(fn, request, os.getpid(), list(warnings.filters))
+        results = elastic_launch(config, _rank_main)(fn, request, os.getpid(), _picklable(warnings.filters))
     except SignalException as e:
         raise LaunchInterrupted(int(e.sigval)) from None
     except ChildFailedError as e:
@@ -165,6 +165,21 @@ def _elastic(fn: Callable[[Any], R], request: Any, settings: DistSettings) -> R 
         for log, level in zip(elastic_logs, levels):
             log.setLevel(level)
     return results.get(0) if settings.node_rank == 0 else None
+
+
+def _picklable(filters: list) -> list:
+    """The warning filters that can travel to a rank (a filter on a class some library
+    re-created after import, as pkg_resources does, cannot)."""
+    import pickle
+
+    kept = []
+    for item in filters:
+        try:
+            pickle.dumps(item)
+        except Exception:  # noqa: BLE001 - any pickling failure
+            continue
+        kept.append(item)
+    return kept
 
 
 # The text of a rank's exception, as elastic's error file carries it: the exception pickled,
