@@ -26,13 +26,16 @@ def config_path(model: ZooModel) -> Path:
     return PACKAGE_DIR / model.config
 
 
-def resolve_config(model_or_path: str) -> tuple[Path, ZooModel | None]:
-    """A zoo model name (any unambiguous prefix) or a path to a user's own config file."""
+def resolve_config(model_or_path: str, workspace=None) -> tuple[Path, ZooModel | None]:
+    """A zoo model name (any unambiguous prefix, your own models of ``workspace`` and the
+    per-user catalogue included) or a path to a config file."""
     if model_or_path.endswith(".py") and Path(model_or_path).is_file():
         return Path(model_or_path).resolve(), None
     if model_or_path.endswith(".py") and os.sep in model_or_path:
         raise ConfigError(f"{model_or_path}: no such config file")
-    model = resolve_model_name(model_or_path)
+    from .user_models import user_models
+
+    model = resolve_model_name(model_or_path, user_models(workspace))
     return config_path(model), model
 
 

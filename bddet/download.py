@@ -256,9 +256,11 @@ def _verify(path: Path, expected: str, origin: str, actual: str | None = None) -
 
 def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequence[str] = (),
                       manifest_mirrors: Sequence[str] = (), force: bool = False, no_verify: bool = False,
-                      from_file: str | os.PathLike[str] | None = None,
+                      from_file: str | os.PathLike[str] | None = None, expected_md5: str | None = None,
                       on_progress: ProgressCallback | None = None) -> DownloadResult:
     """Put one zoo artifact in the cache and return where it is.
+
+    ``expected_md5`` (a user catalogue's) replaces fetching the published ``.md5``.
 
     Weights are checked against the published ``.md5``: a mismatch deletes the file and
     raises IntegrityError; with no ``.md5`` available it raises unless ``no_verify``.
@@ -282,7 +284,9 @@ def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequen
 
         session = _session()
         expected, md5_failures = (None, [])
-        if checksummed:
+        if checksummed and expected_md5:
+            expected = expected_md5
+        elif checksummed:
             expected, md5_failures = _fetch_md5(session, [b + model.artifact_path("md5") for b in bases])
             if expected is None and not no_verify and from_file is None:
                 raise DownloadError(f"no MD5 for {model.name} could be fetched, so its weights cannot be verified; "
@@ -382,14 +386,28 @@ def download(model: str | ZooModel, kind: str = "weights", *, workspace=None, mi
     Mirrors are tried in order: ``mirrors``, then $BDDET_MIRRORS, then the workspace's
     ``mirrors:``, then the official host. Weights are MD5-checked (see download_artifact) and,
     with a workspace, recorded there and made the current model, so ``infer`` finds them.
+    A model of your own (bddet.user_models) comes from the mirror it was imported from, checked
+    against its catalogue's MD5.
     """
-    from .zoo import resolve_model_name
+    from .user_models import user_models
     from .workspace import record_weights
+    from .zoo import resolve_model_name
 
-    zoo_model = model if isinstance(model, ZooModel) else resolve_model_name(model)
+    zoo_model = model if isinstance(model, ZooModel) else resolve_model_name(model, user_models(workspace))
     manifest_mirrors = workspace.read()["mirrors"] if workspace is not None else []
+    expected_md5 = None
+    if zoo_model.source == "user":
+        if kind != "weights":
+            raise DownloadError(f"{zoo_model.name} is a model of your own: it has weights and a config only")
+        expected_md5 = zoo_model.md5
+        if zoo_model.mirror and zoo_model.mirror.startswith(("http://", "https://")):
+            mirrors = [*mirrors, zoo_model.mirror]
+        elif zoo_model.mirror and from_file is None and not (cached_path(zoo_model.artifact_path(kind)).exists()
+                                                             and not force):
+            from_file = Path(zoo_model.mirror) / zoo_model.artifact_path(kind)
     result = download_artifact(zoo_model, kind, mirrors=mirrors, manifest_mirrors=manifest_mirrors, force=force,
-                               no_verify=no_verify, from_file=from_file, on_progress=on_progress)
+                               no_verify=no_verify, from_file=from_file, expected_md5=expected_md5,
+                               on_progress=on_progress)
     if workspace is not None and kind == "weights":
         record_weights(workspace, zoo_model.name, result.path, result.md5, result.verified)
     return result

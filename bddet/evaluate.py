@@ -207,11 +207,12 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
     return report
 
 
-def _zoo_model_of(pred_path: Path, run_record: dict | None):
+def _zoo_model_of(pred_path: Path, run_record: dict | None, workspace=None):
     """The zoo model behind these predictions: the run's model, or a downloaded preds file's name."""
+    from .user_models import user_models
     from .zoo import list_models, sample_models
 
-    names = {m.name: m for m in (*list_models(), *sample_models())}
+    names = {m.name: m for m in (*list_models(), *sample_models(), *user_models(workspace))}
     if run_record and run_record.get("model") in names and not run_record.get("trained"):
         return names[run_record["model"]]
     return names.get(pred_path.stem)
@@ -254,8 +255,8 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
     report = evaluate_files(gt, predictions, tuple(dict.fromkeys(by)), nproc)
     report.seconds = time.perf_counter() - started
     report.run_id = run_id
-    report.model = _zoo_model_of(Path(predictions), record)
-    if report.model is not None and split == "val":
+    report.model = _zoo_model_of(Path(predictions), record, workspace)
+    if report.model is not None and split == "val" and report.model.ap_val is not None:
         report.published_ap = report.model.ap_val
     if out is not None:
         write_official_json(report.metrics, out)

@@ -327,18 +327,24 @@ def resolve_weights(ws, model: str | None, weights: str | os.PathLike[str] | Non
         ckpt = run.get("last_checkpoint")
         if not ckpt:
             raise InferError(f"training run '{weights}' has no checkpoint yet")
-        path, zoo_model = resolve_config(model or run["config"])
+        path, zoo_model = resolve_config(model or run["config"], ws)
         return path, ws.resolve(ckpt), (zoo_model.name if zoo_model else run.get("model")), True, []
     name = model or (manifest["current"]["model"] if manifest else None)
     if not name:
         raise InferError("no model given and none is current; run `bddet download NAME` or name one")
-    path, zoo_model = resolve_config(name)
+    path, zoo_model = resolve_config(name, ws)
     if weights is not None:
         w = Path(weights).expanduser()
         if not w.is_file():
             raise InferError(f"--weights {weights}: no such file" + (" or training run" if manifest else ""))
         return path, w.resolve(), zoo_model.name if zoo_model else None, False, []
     record = (manifest or {}).get("weights", {}).get(zoo_model.name if zoo_model else "")
+    if record is None and zoo_model is not None and zoo_model.source == "user":
+        from .download import cached_path
+
+        cached = cached_path(zoo_model.artifact_path("weights"))
+        if cached.is_file():  # registered or imported on this machine: checked against its MD5 then
+            return path, cached, zoo_model.name, False, []
     if record is None:
         raise InferError(f"no weights for {name} in the workspace; run `bddet download {name}` or pass --weights PATH")
     warnings = [] if record.get("verified") else [

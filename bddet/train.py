@@ -210,7 +210,7 @@ def train(model: str, *, workspace=None, data_root: str | os.PathLike[str] | Non
     manifest = workspace.read() if workspace else None
     if not isinstance(cfg_options, (dict, type(None))):
         raise TrainError("cfg_options must be a dict (parse KEY=VALUE strings with bddet.config.parse_cfg_options)")
-    config, zoo_model = resolve_config(model)
+    config, zoo_model = resolve_config(model, workspace)
     stem = zoo_model.alias if zoo_model else config.stem
     if data_root is None:
         if workspace is None:

@@ -34,7 +34,7 @@ _HEADER = ("# bddet workspace manifest (see bddet README). Safe to edit by hand;
 # half; without this line it is refused, and never rewritten, rather than taken as it reads.
 END_MARKER = "# end of bddet.yaml"
 _RECORD_SECTIONS = ("weights", "infer_runs", "eval_results", "train_runs")
-_KNOWN_KEYS = {"version", "data_root", "mirrors", "current", *_RECORD_SECTIONS}
+_KNOWN_KEYS = {"version", "data_root", "mirrors", "current", "models", *_RECORD_SECTIONS}
 
 
 def empty_manifest(data_root: str | None = None) -> dict[str, Any]:
@@ -82,6 +82,10 @@ def validate_manifest(data: Any, path: Path) -> dict[str, Any]:
             out[section] = records = {}
         if not isinstance(records, dict) or not all(isinstance(v, dict) for v in records.values()):
             raise bad(f"'{section}' must be a mapping of names to records")
+    models = out.get("models")
+    if models is not None and (not isinstance(models, list)
+                               or not all(isinstance(m, dict) and isinstance(m.get("name"), str) for m in models)):
+        raise bad("'models' must be a list of model entries, each with a 'name' (bddet models add)")
     for name, rec in out["weights"].items():
         if not isinstance(rec.get("path"), str):
             raise bad(f"weights record '{name}' has no 'path'")

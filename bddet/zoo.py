@@ -33,7 +33,10 @@ class ZooModel:
     params: int = 0
     tricks: bool = False
     proposals: int | None = None
-    config_file: str | None = None  # only for the sample model; zoo configs follow the name
+    config_file: str | None = None  # the sample's and users' models; zoo configs follow the name
+    source: str = "published"       # published, sample, or user (a catalogue of one's own)
+    md5: str | None = None          # users' models: the weights' MD5, checked on every fetch
+    mirror: str | None = None       # users' models: a base URL or folder in the mirror layout
 
     @property
     def alias(self) -> str:
@@ -60,7 +63,11 @@ class ZooModel:
         del d["config_file"]
         d["alias"] = self.alias
         d["config"] = self.config
-        d.update({f"{k.replace('-', '_')}_url": self.artifact_url(k) for k in ARTIFACT_KINDS})
+        if self.source == "user":
+            d["weights_url"] = self.artifact_url("weights", self.mirror) if self.mirror else None
+        else:
+            d.update({f"{k.replace('-', '_')}_url": self.artifact_url(k) for k in ARTIFACT_KINDS})
+            del d["md5"], d["mirror"]
         return d
 
 
@@ -90,20 +97,21 @@ def list_models() -> tuple[ZooModel, ...]:
 @functools.lru_cache(maxsize=1)
 def sample_models() -> tuple[ZooModel, ...]:
     """Models bddet trained on its synthetic sample (for the demo); resolvable, but not zoo models."""
-    return tuple(ZooModel(**m) for m in _catalogue().get("sample_models", ()))
+    return tuple(ZooModel(**{**m, "source": "sample"}) for m in _catalogue().get("sample_models", ()))
 
 
-def resolve_model_name(query: str) -> ZooModel:
+def resolve_model_name(query: str, user_models: tuple[ZooModel, ...] | list[ZooModel] = ()) -> ZooModel:
     """Find the one model a user means by a full name, alias or unambiguous prefix.
 
     Case-insensitive; a trailing ``.py``/``.pth`` and leading folders are ignored so a
-    config or weights path works too. Raises ModelNameError listing the candidates when
-    the query is ambiguous, or the closest names when nothing matches.
+    config or weights path works too. ``user_models`` (bddet.user_models.user_models) join
+    the published ones. Raises ModelNameError listing the candidates when the query is
+    ambiguous, or the closest names when nothing matches.
     """
     q = query.strip().rsplit("/", 1)[-1].lower()
     for ext in (".py", ".pth"):
         q = q.removesuffix(ext)
-    models = list_models() + sample_models()
+    models = list_models() + sample_models() + tuple(user_models)
     for m in models:
         if q in (m.name, m.alias):
             return m

@@ -38,14 +38,14 @@ def isolated_env(tmp_path, monkeypatch):
 @pytest.fixture
 def cli():
     """Invoke `bddet ...` in-process; returns typer's Result (exit_code, stdout, stderr)."""
-    from bddet.cli._options import expand_multi_value_options
+    from bddet.cli._options import normalize_argv
     from bddet.cli.app import app
 
     runner = CliRunner()
 
     def invoke(*args: str, **kw):
-        # as main() does for the console script: mmdet's `--cfg-options a=1 b=2` form
-        return runner.invoke(app, expand_multi_value_options([str(a) for a in args]), catch_exceptions=False, **kw)
+        # as main() does for the console script: mmdet's `--cfg-options a=1 b=2`, `models` listing
+        return runner.invoke(app, normalize_argv([str(a) for a in args]), catch_exceptions=False, **kw)
 
     return invoke
 

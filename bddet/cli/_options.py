@@ -69,3 +69,27 @@ def expand_multi_value_options(argv: list[str]) -> list[str]:
     if flag and not taken:
         out.append(flag)
     return out
+
+
+# Command groups whose first word may be left out: `bddet models swin` means `bddet models list swin`.
+DEFAULT_SUBCOMMANDS = {"models": ("list", ("list", "add", "export", "import"))}
+
+
+def insert_default_subcommand(argv: list[str]) -> list[str]:
+    """``bddet models [FILTER] [--json]`` as ``bddet models list ...``, so listing stays as typed."""
+    for k, token in enumerate(argv):
+        if token.startswith("-"):
+            continue  # a global option such as --debug
+        if token in DEFAULT_SUBCOMMANDS:
+            default, known = DEFAULT_SUBCOMMANDS[token]
+            rest = argv[k + 1:]
+            if rest[:1] and (rest[0] in known or rest[0] in ("-h", "--help")):
+                return argv
+            return argv[:k + 1] + [default] + rest
+        return argv
+    return argv
+
+
+def normalize_argv(argv: list[str]) -> list[str]:
+    """What main() does to the command line before Typer parses it (tests do the same)."""
+    return insert_default_subcommand(expand_multi_value_options(argv))

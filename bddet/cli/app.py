@@ -21,7 +21,7 @@ from . import init as init_cmd
 from . import models as models_cmd
 from . import train as train_cmd
 from . import vis as vis_cmd
-from ._options import expand_multi_value_options
+from ._options import normalize_argv
 from ._output import error
 
 app = typer.Typer(
@@ -76,6 +76,13 @@ def _funnel(fn: Callable, resumable: bool = False) -> Callable:
 
 
 for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd, vis_cmd):
+    if hasattr(module, "COMMANDS"):  # a group: `bddet models list|add|export|import`
+        group = typer.Typer(name=module.NAME, help=module.HELP, epilog=module.EXAMPLE, no_args_is_help=False,
+                            rich_markup_mode="rich", context_settings={"help_option_names": ["-h", "--help"]})
+        for name, (fn, example) in module.COMMANDS.items():
+            group.command(name, help=fn.__doc__, epilog=example)(_funnel(fn))
+        app.add_typer(group, name=module.NAME)
+        continue
     app.command(module.NAME, help=module.command.__doc__, epilog=module.EXAMPLE)(
         _funnel(module.command, getattr(module, "RESUMABLE", False)))
 
@@ -95,7 +102,7 @@ def main() -> None:
     # SIGTERM (a scheduler's stop, `kill`) ends a command as Ctrl-C does: one line, files closed
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        app(args=expand_multi_value_options(sys.argv[1:]), prog_name="bddet")
+        app(args=normalize_argv(sys.argv[1:]), prog_name="bddet")
     finally:
         # Interpreter shutdown otherwise walks torch's and mmdet's millions of objects in its
         # final garbage collections: about a second after every command that imported them.

@@ -67,10 +67,9 @@ def command(
         print_table(f"{pred_path.name} vs {gt_path.name}: {metrics.n_frames} frames, {metrics.n_gt} boxes, "
                     f"{metrics.n_pred} predictions", ["class", *TABLE_METRICS], rows)
         if report.published_ap is not None:
-            from ..zoo import list_models
-
             ours = metrics.overall["AP"]
-            where = "published val AP" if report.model in list_models() else "recorded sample val AP"
+            where = {"published": "published val AP", "sample": "recorded sample val AP"}.get(
+                report.model.source, "recorded val AP")
             diff = round(ours - report.published_ap, 2) + 0.0  # + 0.0: no "-0.00"
             console.print(f"{report.model.alias}: {where} {report.published_ap:.2f}, ours {ours:.2f} ({diff:+.2f})",
                           highlight=False, soft_wrap=True)
