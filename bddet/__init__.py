@@ -13,6 +13,7 @@ message is the line a user should read; none of them prints.
 """
 # The library modules are imported here, before their functions are bound to the same names,
 # so `bddet.infer` is the function even after `bddet.infer` the module has been imported.
+from .compare import CompareReport, compare
 from .dist import DistSettings
 from .download import DownloadResult, download
 from .errors import (BddetError, DownloadError, IntegrityError, LabelError, ManifestError,
@@ -27,8 +28,8 @@ from .zoo import ZooModel, filter_models, list_models, resolve_model_name
 __version__ = "0.1.0"
 
 __all__ = [
-    "BddetError", "DetMetrics", "DistSettings", "DownloadError", "DownloadResult", "EvalReport", "InferResult",
+    "BddetError", "CompareReport", "DetMetrics", "DistSettings", "DownloadError", "DownloadResult", "EvalReport", "InferResult",
     "IntegrityError", "LabelError", "ManifestError", "ModelNameError", "TrainResult", "VisReport", "Workspace",
-    "ZooModel", "download", "evaluate", "filter_models", "find_workspace", "infer", "init_workspace",
+    "ZooModel", "compare", "download", "evaluate", "filter_models", "find_workspace", "infer", "init_workspace",
     "list_models", "resolve_model_name", "train", "visualize", "__version__",
 ]

@@ -41,6 +41,8 @@ class DetMetrics:
     n_frames: int = 0
     n_gt: int = 0
     n_pred: int = 0
+    # pycocotools' precision array (T, R, K, A, M), -1 where undefined; None for empty predictions
+    precision: "np.ndarray | None" = field(default=None, repr=False)
 
     def to_official(self) -> dict[str, list[dict[str, float]]]:
         """The shape of the official ``--out-file``: {metric: [{class: v, ...}, {"OVERALL": v}]}."""
@@ -102,15 +104,42 @@ def _empty_metrics(gt_classes: np.ndarray) -> tuple[dict, dict]:
     return per_class, overall
 
 
-def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = None) -> DetMetrics:
-    """Evaluate predictions against ground truth, optionally on a subset of ground-truth frames.
+@dataclass
+class Matching:
+    """COCO's per-image matching of one prediction set, done once: everything accumulation needs.
+
+    Images are the kept ground-truth frames sorted by name (the official image ids). Ground
+    truth and detections are sorted by (image, class); detections by score within, cut to
+    100 per (image, class). ``dt_matched``/``dt_ignored`` are (areas, IoU thresholds, dets),
+    ``gt_ignored`` (areas, gts), in coco_match's AREA_RANGES and IOU_THRESHOLDS order.
+    """
+
+    n_images: int
+    n_pred: int
+    g_img: "np.ndarray"
+    g_cls: "np.ndarray"
+    g_xywh: "np.ndarray"
+    g_crowd: "np.ndarray"
+    gt_ignored: "np.ndarray"
+    d_img: "np.ndarray"
+    d_cls: "np.ndarray"
+    d_rank: "np.ndarray"
+    d_score: "np.ndarray"
+    d_xywh: "np.ndarray"
+    dt_matched: "np.ndarray"
+    dt_ignored: "np.ndarray"
+    image_frames: list[int]      # ground-truth frame index of each image
+
+
+def match_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = None) -> Matching:
+    """Match predictions to ground truth as pycocotools does, on all or some ground-truth frames.
 
     ``frames`` lists ground-truth frame indices to keep; predictions for other frames are
     dropped, exactly as the official evaluator does for frames absent from the labels.
     """
     import numpy as np
 
-    from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, accumulate, match_groups
+    from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, match_groups
 
     n_classes = len(CLASSES)
     keep = np.arange(len(gt.names)) if frames is None else np.asarray(frames, dtype=np.int64)
@@ -129,10 +158,6 @@ def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = 
     p_img = np.where(p_gtframe >= 0, image_of_frame[np.maximum(p_gtframe, 0)], -1)
     p_keep = p_img >= 0
     p_img, p_cls, p_box, p_score = p_img[p_keep], pred.cls[p_keep], pred.box[p_keep], pred.score[p_keep]
-
-    if len(p_img) == 0:
-        per_class, overall = _empty_metrics(g_cls)
-        return DetMetrics(per_class, overall, len(by_name), len(g_cls), 0)
 
     # COCO boxes [x, y, w, h] with the +1 convention of scalabel's converter, in its operation order
     def xywh(box: np.ndarray) -> np.ndarray:
@@ -159,11 +184,33 @@ def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = 
     dt_matched = np.zeros((A, T, len(d_key)), dtype=bool)
     dt_ignored = np.zeros((A, T, len(d_key)), dtype=bool)
     gt_ignored = np.zeros((A, len(g_key)), dtype=bool)
-    match_groups(gt_start, np.ascontiguousarray(g_xywh), g_crowd, dt_start, np.ascontiguousarray(d_xywh),
-                 AREA_RANGES, IOU_THRESHOLDS, dt_matched, dt_ignored, gt_ignored)
-    precision, recall = accumulate(n_classes, g_cls, gt_ignored, d_cls, d_rank, d_score, dt_matched, dt_ignored)
+    if len(d_key):
+        match_groups(gt_start, np.ascontiguousarray(g_xywh), g_crowd, dt_start, np.ascontiguousarray(d_xywh),
+                     AREA_RANGES, IOU_THRESHOLDS, dt_matched, dt_ignored, gt_ignored)
+    return Matching(len(by_name), len(p_img), g_key // n_classes, g_cls, g_xywh, g_crowd, gt_ignored,
+                    d_key // n_classes, d_cls, d_rank, d_score, d_xywh, dt_matched, dt_ignored, by_name)
+
+
+def metrics_of(m: Matching) -> DetMetrics:
+    """The official metrics of a matching (pycocotools' accumulate and scalabel's summary)."""
+    from .coco_match import accumulate
+
+    if m.n_pred == 0:
+        per_class, overall = _empty_metrics(m.g_cls)
+        return DetMetrics(per_class, overall, m.n_images, len(m.g_cls), 0)
+    precision, recall = accumulate(len(CLASSES), m.g_cls, m.gt_ignored, m.d_cls, m.d_rank, m.d_score,
+                                   m.dt_matched, m.dt_ignored)
     per_class, overall = _summarise(precision, recall)
-    return DetMetrics(per_class, overall, len(by_name), len(g_cls), len(p_img))
+    return DetMetrics(per_class, overall, m.n_images, len(m.g_cls), m.n_pred, precision=precision)
+
+
+def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = None) -> DetMetrics:
+    """Evaluate predictions against ground truth, optionally on a subset of ground-truth frames.
+
+    ``frames`` lists ground-truth frame indices to keep; predictions for other frames are
+    dropped, exactly as the official evaluator does for frames absent from the labels.
+    """
+    return metrics_of(match_labels(gt, pred, frames))
 
 
 def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike[str],

@@ -14,6 +14,7 @@ from typing import Annotated, Callable
 import typer
 
 from ..errors import BddetError
+from . import compare as compare_cmd
 from . import download as download_cmd
 from . import eval as eval_cmd
 from . import infer as infer_cmd
@@ -75,7 +76,7 @@ def _funnel(fn: Callable, resumable: bool = False) -> Callable:
     return wrapper
 
 
-for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd, vis_cmd):
+for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd, compare_cmd, vis_cmd):
     if hasattr(module, "COMMANDS"):  # a group: `bddet models list|add|export|import`
         group = typer.Typer(name=module.NAME, help=module.HELP, epilog=module.EXAMPLE, no_args_is_help=False,
                             rich_markup_mode="rich", context_settings={"help_option_names": ["-h", "--help"]})

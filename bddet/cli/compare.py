@@ -1,0 +1,80 @@
+"""`bddet compare`: runs side by side, with paired-bootstrap confidence intervals of their differences."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from ..data.categories import FRAME_CONDITIONS
+from ._options import JsonOpt, WorkspaceOpt
+from ._output import console, fmt_number, info, print_json
+
+NAME = "compare"
+EXAMPLE = ("Example:  bddet compare infer-1 infer-2      "
+           "bddet compare a/det.json b/det.json --gt det_val.json --by weather --metric AP50 --json")
+
+
+def command(
+    runs: Annotated[List[str], typer.Argument(metavar="RUN_OR_FILE...", help="Inference run ids or det.json files (two or more).")],
+    split: Annotated[str, typer.Option("--set", help="Which labels: val or train (det_20).")] = "val",
+    gt: Annotated[Optional[Path], typer.Option("--gt", help="Ground truth (default: the workspace's set labels).")] = None,
+    by: Annotated[Optional[List[str]], typer.Option(
+        "--by", help=f"Also per frame attribute: {', '.join(FRAME_CONDITIONS)} (repeatable).")] = None,
+    metric: Annotated[str, typer.Option("--metric", help="AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm or ARl.")] = "AP",
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Resamples for the 95% intervals (0: none).")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write every estimate and interval as JSON here.")] = None,
+    as_json: JsonOpt = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Is one model better than another, and where? Official numbers with 95% intervals of the differences."""
+    from rich import box
+    from rich.table import Table
+
+    from ..atomic_write import atomic_write_text
+    from ..compare import ROWS, compare
+    from ..workspace import find_workspace, find_workspace_or_none
+    from ._output import strict_json_value
+
+    if len(runs) < 2:
+        raise typer.BadParameter("give two or more runs or files", param_hint="RUN_OR_FILE...")
+    ws = find_workspace_or_none(workspace)
+    if gt is None or not all(r.endswith(".json") or Path(r).is_file() for r in runs):
+        ws = ws or find_workspace(workspace)
+    report = compare(runs, gt=gt, workspace=ws, split=split, by=list(dict.fromkeys(by or ())), metric=metric,
+                     bootstrap=bootstrap, seed=seed)
+    if out is not None:
+        import json
+
+        atomic_write_text(out, json.dumps(strict_json_value(report.to_dict()), indent=2))
+    if as_json:
+        print_json(report.to_dict())
+        return
+
+    def render(title: str, table) -> None:
+        t = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)
+        t.add_column("class", no_wrap=True)
+        first = report.runs[0]
+        t.add_column(first, justify="right", no_wrap=True)
+        for run in report.runs[1:]:
+            t.add_column(run, justify="right", no_wrap=True)
+            t.add_column(f"Δ vs {first} [95% CI]", justify="right", no_wrap=True)
+        for row in ROWS:
+            cells = [row, fmt_number(table.values[first][row])]
+            for run in report.runs[1:]:
+                d = table.differences[run][row]
+                interval = "" if d.low != d.low else f" [{d.low:+.2f}, {d.high:+.2f}]"
+                mark = " *" if d.significant else ""
+                cells += [fmt_number(table.values[run][row]),
+                          "-" if d.estimate != d.estimate else f"{d.estimate:+.2f}{interval}{mark}"]
+            t.add_row(*cells, style="bold" if row == "OVERALL" else None)
+        console.print(t)
+
+    render(f"{report.metric} on {report.gt_path.name}: {report.table.frames} frames; * the 95% interval excludes 0 "
+           f"(paired bootstrap, {report.bootstrap} resamples, seed {report.seed})", report.table)
+    for cond, values in report.by.items():
+        for value, table in values.items():
+            render(f"{report.metric} where {cond} = {value}: {table.frames} frames", table)
+    if out is not None:
+        info(f"wrote {out}")
