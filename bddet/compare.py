@@ -55,6 +55,8 @@ class CompareReport:
     seed: int
     table: CompareTable
     by: dict[str, dict[str, CompareTable]] = field(default_factory=dict)
+    report_index: Path | None = None                    # the HTML report, when asked for
+    errors: dict = field(default_factory=dict)          # run -> TIDE breakdown, with a report
 
     def to_dict(self) -> dict:
         """Plain data (NaN stays float NaN; the CLI's --json writes it as null)."""
@@ -106,13 +108,14 @@ def _table(matchings, metric: str, n_boot: int, seed: int, runs: list[str], subs
 
 def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathLike[str] | None = None,
             workspace=None, split: str = "val", by: Sequence[str] = (), metric: str = "AP", bootstrap: int = 1000,
-            seed: int = 0) -> CompareReport:
+            seed: int = 0, report: str | os.PathLike[str] | None = None) -> CompareReport:
     """Compare prediction sets (det.json files or workspace inference run ids) on one ground truth.
 
     ``metric`` is any official metric (AP, AP50, AP75, APs/m/l, AR1/10/100, ARs/m/l). Point
     estimates are the official numbers; each run after the first gets its difference from the
     first with a 95% paired-bootstrap interval (``bootstrap`` resamples, ``seed``; 0 resamples:
-    no intervals). ``by`` repeats the table per weather, scene or time of day.
+    no intervals). ``by`` repeats the table per weather, scene or time of day. ``report`` writes
+    an HTML page there with every run's curves, breakdowns and errors side by side.
     """
     import numpy as np
 
@@ -156,13 +159,48 @@ def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathL
         gt = label_path(workspace.data_root(), split)
     truth = read_det_labels(gt, predictions=False)
     preds = [read_det_labels(p, predictions=True) for p in paths]
-    report = CompareReport(Path(gt), labels, paths, metric, bootstrap, seed,
+    result = CompareReport(Path(gt), labels, paths, metric, bootstrap, seed,
                            _table([match_labels(truth, p) for p in preds], metric, bootstrap, seed, labels))
     for cond in by:
         values: dict[str, list[int]] = {}
         for i, attrs in enumerate(truth.attributes):
             values.setdefault(str(attrs.get(cond, "undefined")), []).append(i)
-        report.by[cond] = {
+        result.by[cond] = {
             v: _table([match_labels(truth, p, np.array(idx)) for p in preds], metric, bootstrap, seed, labels)
             for v, idx in sorted(values.items())}
-    return report
+    if report is not None:
+        from .report import analyse, write_report
+
+        galleries = [(workspace.read()["infer_runs"].get(label, {}).get("gallery") if workspace else None)
+                     for label in labels]
+        analyses = [analyse(truth, p, label, Path(g) if g else None) for p, label, g in zip(preds, labels, galleries)]
+        result.errors = {a.label: a.errors for a in analyses}
+        result.report_index = write_report(analyses, report, f"bddet compare: {' vs '.join(labels)}",
+                                           comparison_html=_comparison_html(result)).index
+    return result
+
+
+def _comparison_html(report: CompareReport) -> str:
+    import html
+
+    first = report.runs[0]
+    head = ["class", first] + [h for run in report.runs[1:] for h in (run, f"Δ vs {first} [95% CI]")]
+    rows = []
+    for row in ROWS:
+        cells = [html.escape(row), _num(report.table.values[first][row])]
+        for run in report.runs[1:]:
+            d = report.table.differences[run][row]
+            css = ("sig" if d.estimate > 0 else "neg") if d.significant else ""
+            interval = "" if d.low != d.low else f" [{d.low:+.2f}, {d.high:+.2f}]"
+            cells += [_num(report.table.values[run][row]),
+                      f'<span class="{css}">{"–" if d.estimate != d.estimate else f"{d.estimate:+.2f}"}{interval}'
+                      f'{" *" if d.significant else ""}</span>']
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (f"<p>{html.escape(report.metric)} per class; * the 95% interval of the difference excludes 0 (paired "
+            f"image-level bootstrap, {report.bootstrap} resamples, seed {report.seed}).</p><table><thead><tr>"
+            + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table>")
+
+
+def _num(v: float) -> str:
+    return "–" if v != v else f"{v:.2f}"

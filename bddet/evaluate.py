@@ -17,6 +17,7 @@ from .data.categories import CLASSES, FRAME_CONDITIONS
 from .errors import LabelError
 
 if TYPE_CHECKING:
+    from .tide import ErrorBreakdown
     from .zoo import ZooModel
 
 METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl")
@@ -66,6 +67,9 @@ class EvalReport:
     record_id: str | None = None         # the workspace's eval record (eval-N)
     model: "ZooModel | None" = None      # the zoo model behind the predictions, when known
     published_ap: float | None = None    # its published (or recorded sample) val AP
+    errors: "ErrorBreakdown | None" = None   # TIDE breakdown, when a report was asked for
+    report_index: Path | None = None     # the HTML report, when asked for
+    labels: tuple | None = field(default=None, repr=False)
 
 
 def _summarise(precision: np.ndarray, recall: np.ndarray) -> tuple[dict, dict]:
@@ -214,7 +218,7 @@ def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = 
 
 
 def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike[str],
-                   by: tuple[str, ...] = (), nproc: int | None = None) -> EvalReport:
+                   by: tuple[str, ...] = (), nproc: int | None = None, keep_labels: bool = False) -> EvalReport:
     """Evaluate a Scalabel prediction file against a det_20 label file.
 
     ``by`` names frame attributes (weather, scene, timeofday): the same metrics are computed
@@ -251,6 +255,8 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
         for i, attrs in enumerate(gt.attributes):
             values.setdefault(str(attrs.get(cond, "undefined")), []).append(i)
         report.by[cond] = {v: evaluate_labels(gt, pred, np.array(idx)) for v, idx in sorted(values.items())}
+    if keep_labels:  # for the report, which needs them again
+        report.labels = (gt, pred)
     return report
 
 
@@ -267,13 +273,16 @@ def _zoo_model_of(pred_path: Path, run_record: dict | None, workspace=None):
 
 def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.PathLike[str] | None = None,
              workspace=None, run: str | None = None, split: str = "val", by: tuple[str, ...] | list[str] = (),
-             out: str | os.PathLike[str] | None = None, nproc: int | None = None) -> EvalReport:
+             out: str | os.PathLike[str] | None = None, nproc: int | None = None,
+             report: str | os.PathLike[str] | None = None, gallery: str | os.PathLike[str] | None = None) -> EvalReport:
     """Score predictions exactly as ``python -m bdd100k.eval.run -t det`` does.
 
     ``predictions`` is a Scalabel det.json; without it, ``run`` (an inference run id) or the
     current run of ``workspace``. ``gt`` defaults to the workspace's det_20 labels of
     ``split``. ``by`` adds per-condition breakdowns (weather, scene, timeofday); ``out``
-    writes the official ``--out-file`` JSON. With a workspace the result is recorded.
+    writes the official ``--out-file`` JSON. ``report`` writes an HTML page there (report.py)
+    and fills ``errors`` with the TIDE breakdown; ``gallery`` (default: the run's `bddet vis`
+    folder) is linked for the worst frames. With a workspace the result is recorded.
     Raises LabelError (a BddetError) for input the official evaluator cannot score.
     """
     import time
@@ -299,8 +308,20 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
                                 if ran_on == "test" else f"; use --set {ran_on}"))
         gt = label_path(workspace.data_root(), split)
     started = time.perf_counter()
-    report = evaluate_files(gt, predictions, tuple(dict.fromkeys(by)), nproc)
-    report.seconds = time.perf_counter() - started
+    result = evaluate_files(gt, predictions, tuple(dict.fromkeys(by)), nproc, keep_labels=report is not None)
+    result.seconds = time.perf_counter() - started
+    if report is not None:
+        from .report import analyse, write_report
+
+        gallery = gallery or (record or {}).get("gallery")
+        truth, pred = result.labels
+        analysis = analyse(truth, pred, run_id or Path(predictions).name,
+                           Path(gallery).resolve() if gallery else None)
+        result.errors = analysis.errors
+        result.report_index = write_report([analysis], report, f"bddet eval: {run_id or predictions} vs "
+                                           f"{Path(gt).name}").index
+        result.labels = None
+    report = result
     report.run_id = run_id
     report.model = _zoo_model_of(Path(predictions), record, workspace)
     if report.model is not None and split == "val" and report.model.ap_val is not None:

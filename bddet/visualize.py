@@ -313,7 +313,7 @@ def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | o
             raise VisError("give a det.json, or a workspace with an inference run")
         from .workspace import resolve_run
 
-        _, record = resolve_run(workspace, run)
+        run, record = resolve_run(workspace, run)
         predictions = workspace.resolve(record["predictions"])
     if record is not None and record.get("set") and gt is None and record["set"] != "test":
         gt = label_path(workspace.data_root(), record["set"])
@@ -321,5 +321,10 @@ def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | o
         if record is None or not record.get("image_root"):
             raise VisError("say where the images are (--images)")
         images = Path(record["image_root"])
-    return render(predictions, out, images, gt, score_thr, list(classes) if classes else None, limit, errors, sort,
-                  workers, on_progress)
+    report = render(predictions, out, images, gt, score_thr, list(classes) if classes else None, limit, errors, sort,
+                    workers, on_progress)
+    if record is not None:  # eval --report links the run's worst frames into this gallery
+        with workspace.edit() as manifest:
+            if run in manifest["infer_runs"]:
+                manifest["infer_runs"][run]["gallery"] = str(Path(out).resolve())
+    return report

@@ -25,6 +25,8 @@ def command(
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Resamples for the 95% intervals (0: none).")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write every estimate and interval as JSON here.")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option(
+        "--report", help="Write an HTML page here: the table, and each run's curves, breakdowns and errors.")] = None,
     as_json: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -43,7 +45,7 @@ def command(
     if gt is None or not all(r.endswith(".json") or Path(r).is_file() for r in runs):
         ws = ws or find_workspace(workspace)
     report = compare(runs, gt=gt, workspace=ws, split=split, by=list(dict.fromkeys(by or ())), metric=metric,
-                     bootstrap=bootstrap, seed=seed)
+                     bootstrap=bootstrap, seed=seed, report=report_dir)
     if out is not None:
         import json
 
@@ -76,5 +78,12 @@ def command(
     for cond, values in report.by.items():
         for value, table in values.items():
             render(f"{report.metric} where {cond} = {value}: {table.frames} frames", table)
+    if report.errors:
+        from ._output import print_error_breakdown
+
+        for run, errors in report.errors.items():
+            print_error_breakdown(errors, f"{run}: AP50 gained by fixing each error type (TIDE)")
     if out is not None:
         info(f"wrote {out}")
+    if report.report_index is not None:
+        info(f"report {report.report_index}")

@@ -26,6 +26,10 @@ def command(
     by: Annotated[Optional[List[str]], typer.Option(
         "--by", help=f"Also break down by a frame attribute: {', '.join(FRAME_CONDITIONS)} (repeatable).")] = None,
     nproc: Annotated[Optional[int], typer.Option("--nproc", min=1, help="Threads for matching.")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option(
+        "--report", help="Write an HTML page here: PR curves, AP by size and condition, confusion, error breakdown.")] = None,
+    gallery: Annotated[Optional[Path], typer.Option(
+        "--gallery", help="A `bddet vis` folder to link the worst frames to (default: the run's).")] = None,
     as_json: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -45,7 +49,7 @@ def command(
     if not is_file or gt is None:
         ws = ws or find_workspace(workspace)  # no workspace: the error says how to make one
     report = evaluate(Path(preds) if is_file else None, gt=gt, workspace=ws, run=None if is_file else preds,
-                      split=split, by=by, out=out, nproc=nproc)
+                      split=split, by=by, out=out, nproc=nproc, report=report_dir, gallery=gallery)
     metrics, pred_path, gt_path = report.metrics, report.pred_path, report.gt_path
 
     for line in report.warnings:
@@ -77,4 +81,9 @@ def command(
             by_rows = [(value, m.n_frames, *(fmt_number(m.overall[k]) for k in TABLE_METRICS))
                        for value, m in vals.items()]
             print_table(f"OVERALL by {cond}", [cond, "frames", *TABLE_METRICS], by_rows)
-    info(f"evaluated in {report.seconds:.1f}s" + (f"; wrote {out}" if out else ""))
+    if report.errors is not None and not as_json:
+        from ._output import print_error_breakdown
+
+        print_error_breakdown(report.errors)
+    info(f"evaluated in {report.seconds:.1f}s" + (f"; wrote {out}" if out else "")
+         + (f"; report {report.report_index}" if report.report_index else ""))
