@@ -97,42 +97,73 @@ def match_groups(gt_start, gt_xywh, gt_crowd, dt_start, dt_xywh, area_ranges, io
                             dt_ignored[a, t, ds + i] = True
 
 
+@njit(cache=True, parallel=True)
+def _accumulate_kernel(order, offsets, npig, dt_matched, dt_ignored, recall_thresholds,
+                       precision, recall):  # pragma: no cover - compiled
+    """pycocotools' accumulate loop for every (class, max dets) slice of ``order`` (see accumulate)."""
+    n_cls, n_m = offsets.shape[0], offsets.shape[1] - 1
+    n_area, n_thr = dt_matched.shape[0], dt_matched.shape[1]
+    n_rec = recall_thresholds.shape[0]
+    eps = np.spacing(1)
+    for k in prange(n_cls):
+        for m_i in range(n_m):
+            lo = offsets[k, m_i]
+            hi = offsets[k, m_i + 1]
+            nd = hi - lo
+            rc = np.empty(nd)
+            pr = np.empty(nd)
+            for a in range(n_area):
+                if npig[k, a] == 0:
+                    continue
+                for t in range(n_thr):
+                    tp = 0.0
+                    fp = 0.0
+                    for i in range(nd):
+                        d = order[lo + i]
+                        if not dt_ignored[a, t, d]:
+                            if dt_matched[a, t, d]:
+                                tp += 1.0
+                            else:
+                                fp += 1.0
+                        rc[i] = tp / npig[k, a]
+                        pr[i] = tp / (fp + tp + eps)
+                    recall[t, k, a, m_i] = rc[nd - 1] if nd else 0.0
+                    for i in range(nd - 2, -1, -1):  # np.maximum.accumulate from the right
+                        if pr[i + 1] > pr[i]:
+                            pr[i] = pr[i + 1]
+                    j = 0
+                    for r in range(n_rec):  # np.searchsorted(rc, thresholds, side="left")
+                        while j < nd and rc[j] < recall_thresholds[r]:
+                            j += 1
+                        precision[t, r, k, a, m_i] = pr[j] if j < nd else 0.0
+
+
 def accumulate(n_classes, gt_cls, gt_ignored, dt_cls, dt_rank, dt_score, dt_matched, dt_ignored):
     """pycocotools COCOeval.accumulate: precision (T,R,K,A,M) and recall (T,K,A,M), -1 where undefined.
 
-    Dets must be in image order, then by rank within their (image, class) group.
+    Dets must be in image order, then by rank within their (image, class) group. The per-class
+    orders are numpy's (a stable sort by score, as COCOeval's mergesort); the loop runs compiled,
+    with every float operation in pycocotools' order, so the arrays are identical.
     """
     T, R, A, M = len(IOU_THRESHOLDS), len(RECALL_THRESHOLDS), len(AREA_RANGES), len(MAX_DETS)
     precision = -np.ones((T, R, n_classes, A, M))
     recall = -np.ones((T, n_classes, A, M))
-    eps = np.spacing(1)
+    parts, offsets = [], np.zeros((n_classes, M + 1), dtype=np.int64)
+    total = 0
     for k in range(n_classes):
-        gt_k = gt_cls == k
-        dt_k = dt_cls == k
+        dt_k = np.flatnonzero(dt_cls == k)
         for m_i, max_det in enumerate(MAX_DETS):
-            sel = np.flatnonzero(dt_k & (dt_rank < max_det))
-            order = np.argsort(-dt_score[sel], kind="mergesort")
-            picked = sel[order]
-            for a in range(A):
-                npig = int(np.count_nonzero(~gt_ignored[a][gt_k]))
-                if npig == 0:
-                    continue
-                dtm = dt_matched[a][:, picked]
-                dtig = dt_ignored[a][:, picked]
-                tp_sum = np.cumsum(dtm & ~dtig, axis=1).astype(dtype=float)
-                fp_sum = np.cumsum(~dtm & ~dtig, axis=1).astype(dtype=float)
-                nd = len(picked)
-                for t in range(T):
-                    tp = tp_sum[t]
-                    fp = fp_sum[t]
-                    rc = tp / npig
-                    pr = tp / (fp + tp + eps)
-                    recall[t, k, a, m_i] = rc[-1] if nd else 0
-                    q = np.zeros(R)
-                    if nd:
-                        pr = np.maximum.accumulate(pr[::-1])[::-1]
-                        inds = np.searchsorted(rc, RECALL_THRESHOLDS, side="left")
-                        ok = inds < nd
-                        q[ok] = pr[inds[ok]]
-                    precision[t, :, k, a, m_i] = q
+            offsets[k, m_i] = total
+            sel = dt_k[dt_rank[dt_k] < max_det]
+            picked = sel[np.argsort(-dt_score[sel], kind="mergesort")]
+            parts.append(picked)
+            total += len(picked)
+        offsets[k, M] = total
+    # the slice of class k, max dets m is order[offsets[k, m]:offsets[k, m + 1]] (M consecutive per class)
+    order = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+    npig = np.zeros((n_classes, A), dtype=np.int64)
+    for a in range(A):
+        npig[:, a] = np.bincount(gt_cls[~gt_ignored[a]], minlength=n_classes)
+    _accumulate_kernel(order, offsets, npig.astype(np.float64), np.ascontiguousarray(dt_matched),
+                       np.ascontiguousarray(dt_ignored), RECALL_THRESHOLDS, precision, recall)
     return precision, recall

@@ -117,12 +117,10 @@ def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathL
     no intervals). ``by`` repeats the table per weather, scene or time of day. ``report`` writes
     an HTML page there with every run's curves, breakdowns and errors side by side.
     """
-    import numpy as np
-
     from .bootstrap import METRIC_SLICES
     from .data.det_labels import read_det_labels
     from .data.layout import label_path
-    from .evaluate import match_labels
+    from .evaluate import match_labels, subset_matching
     from .workspace import resolve_run
 
     if len(predictions) < 2:
@@ -159,21 +157,22 @@ def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathL
         gt = label_path(workspace.data_root(), split)
     truth = read_det_labels(gt, predictions=False)
     preds = [read_det_labels(p, predictions=True) for p in paths]
+    matchings = [match_labels(truth, p) for p in preds]
     result = CompareReport(Path(gt), labels, paths, metric, bootstrap, seed,
-                           _table([match_labels(truth, p) for p in preds], metric, bootstrap, seed, labels))
-    for cond in by:
-        values: dict[str, list[int]] = {}
-        for i, attrs in enumerate(truth.attributes):
-            values.setdefault(str(attrs.get(cond, "undefined")), []).append(i)
-        result.by[cond] = {
-            v: _table([match_labels(truth, p, np.array(idx)) for p in preds], metric, bootstrap, seed, labels)
-            for v, idx in sorted(values.items())}
+                           _table(matchings, metric, bootstrap, seed, labels))
+    for cond in by:  # each image is matched once: a condition's table filters the whole matching
+        groups: dict[str, list[int]] = {}
+        for image, frame in enumerate(matchings[0].image_frames):
+            groups.setdefault(str(truth.attributes[frame].get(cond, "undefined")), []).append(image)
+        result.by[cond] = {v: _table([subset_matching(m, images) for m in matchings], metric, bootstrap, seed, labels)
+                           for v, images in sorted(groups.items())}
     if report is not None:
         from .report import analyse, write_report
 
         galleries = [(workspace.read()["infer_runs"].get(label, {}).get("gallery") if workspace else None)
                      for label in labels]
-        analyses = [analyse(truth, p, label, Path(g) if g else None) for p, label, g in zip(preds, labels, galleries)]
+        analyses = [analyse(truth, p, label, Path(g) if g else None, matching=m)
+                    for p, label, g, m in zip(preds, labels, galleries, matchings)]
         result.errors = {a.label: a.errors for a in analyses}
         result.report_index = write_report(analyses, report, f"bddet compare: {' vs '.join(labels)}",
                                            comparison_html=_comparison_html(result)).index

@@ -195,6 +195,32 @@ def match_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = Non
                     d_key // n_classes, d_cls, d_rank, d_score, d_xywh, dt_matched, dt_ignored, by_name)
 
 
+def subset_matching(m: Matching, images) -> Matching:
+    """The matching restricted to some of its images (indices into its images).
+
+    COCO matches each image on its own, so a subset's matching is the whole one's, filtered;
+    the relative order of images, and so every tie between equal scores, stays as it is.
+    """
+    import numpy as np
+
+    keep = np.zeros(m.n_images, dtype=bool)
+    keep[np.asarray(images, dtype=np.int64)] = True
+    renumber = np.cumsum(keep) - 1
+    g, d = keep[m.g_img], keep[m.d_img]
+    return Matching(int(keep.sum()), int(d.sum()), renumber[m.g_img[g]], m.g_cls[g], m.g_xywh[g], m.g_crowd[g],
+                    m.gt_ignored[:, g], renumber[m.d_img[d]], m.d_cls[d], m.d_rank[d], m.d_score[d], m.d_xywh[d],
+                    m.dt_matched[:, :, d], m.dt_ignored[:, :, d],
+                    [f for f, k in zip(m.image_frames, keep) if k])
+
+
+def metrics_by_condition(gt: DetLabels, m: Matching, cond: str) -> dict[str, DetMetrics]:
+    """The metrics on each group of frames sharing a value of ``cond`` (weather, scene, timeofday)."""
+    groups: dict[str, list[int]] = {}
+    for image, frame in enumerate(m.image_frames):
+        groups.setdefault(str(gt.attributes[frame].get(cond, "undefined")), []).append(image)
+    return {value: metrics_of(subset_matching(m, images)) for value, images in sorted(groups.items())}
+
+
 def metrics_of(m: Matching) -> DetMetrics:
     """The official metrics of a matching (pycocotools' accumulate and scalabel's summary)."""
     from .coco_match import accumulate
@@ -237,7 +263,8 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
 
     gt = read_det_labels(gt_path, predictions=False)
     pred = read_det_labels(pred_path, predictions=True)
-    metrics = evaluate_labels(gt, pred)
+    matching = match_labels(gt, pred)
+    metrics = metrics_of(matching)
     pred_names = set(pred.names)
     report = EvalReport(
         gt_path=Path(gt_path), pred_path=Path(pred_path), metrics=metrics,
@@ -251,12 +278,9 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
            "refuses such a file (add an id to every label before submitting)"
            for labels in (gt, pred) if labels.labels_without_id])
     for cond in by:
-        values: dict[str, list[int]] = {}
-        for i, attrs in enumerate(gt.attributes):
-            values.setdefault(str(attrs.get(cond, "undefined")), []).append(i)
-        report.by[cond] = {v: evaluate_labels(gt, pred, np.array(idx)) for v, idx in sorted(values.items())}
+        report.by[cond] = metrics_by_condition(gt, matching, cond)
     if keep_labels:  # for the report, which needs them again
-        report.labels = (gt, pred)
+        report.labels = (gt, pred, matching)
     return report
 
 
@@ -314,9 +338,10 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
         from .report import analyse, write_report
 
         gallery = gallery or (record or {}).get("gallery")
-        truth, pred = result.labels
+        truth, pred, matching = result.labels
         analysis = analyse(truth, pred, run_id or Path(predictions).name,
-                           Path(gallery).resolve() if gallery else None)
+                           Path(gallery).resolve() if gallery else None, matching=matching,
+                           metrics=result.metrics, by=result.by)
         result.errors = analysis.errors
         result.report_index = write_report([analysis], report, f"bddet eval: {run_id or predictions} vs "
                                            f"{Path(gt).name}").index

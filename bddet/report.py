@@ -82,19 +82,22 @@ def confusion_matrix(gt, pred, score_thr: float = CONFUSION_SCORE, iou_thr: floa
     return out
 
 
-def analyse(gt, pred, label: str, gallery: Path | None = None) -> RunAnalysis:
-    """Metrics, per-condition metrics, the TIDE breakdown and the confusion matrix of one run."""
-    from .evaluate import evaluate_labels
+def analyse(gt, pred, label: str, gallery: Path | None = None, matching=None, metrics=None,
+            by: dict | None = None) -> RunAnalysis:
+    """Metrics, per-condition metrics, the TIDE breakdown and the confusion matrix of one run.
+
+    What the caller computed already (the matching, the metrics, some conditions) is reused.
+    """
+    from .evaluate import match_labels, metrics_by_condition, metrics_of
     from .tide import error_breakdown
 
-    by = {}
+    matching = matching if matching is not None else match_labels(gt, pred)
+    metrics = metrics if metrics is not None else metrics_of(matching)
+    by = dict(by or {})
     for cond in FRAME_CONDITIONS:
-        values: dict[str, list[int]] = {}
-        for i, attrs in enumerate(gt.attributes):
-            values.setdefault(str(attrs.get(cond, "undefined")), []).append(i)
-        by[cond] = {v: evaluate_labels(gt, pred, np.array(idx)) for v, idx in sorted(values.items())}
-    return RunAnalysis(label, evaluate_labels(gt, pred), by, error_breakdown(gt, pred), confusion_matrix(gt, pred),
-                       gallery)
+        if cond not in by:
+            by[cond] = metrics_by_condition(gt, matching, cond)
+    return RunAnalysis(label, metrics, by, error_breakdown(gt, pred), confusion_matrix(gt, pred), gallery)
 
 
 def _png(fig) -> str:

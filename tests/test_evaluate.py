@@ -212,3 +212,35 @@ def test_labels_without_id_are_scored_with_a_warning(tmp_path):
     report = evaluate_files(gt, pred)
     assert report.metrics.per_class["AP"]["car"] == pytest.approx(100.0)
     assert len(report.warnings) == 2 and all("have no 'id'" in w for w in report.warnings)
+
+
+def test_the_typed_fast_reader_and_the_general_reader_agree(tmp_path):
+    import numpy as np
+    import orjson
+
+    from bddet.data.det_labels import _parse_typed, parse_det_frames
+
+    gt_frames, pred_frames = make_det_frames(50, seed=41)
+    gt_frames[0]["labels"][0]["attributes"] = {"crowd": "yes"}
+    pred_frames[1]["labels"][0]["box2d"]["x2"] = pred_frames[1]["labels"][0]["box2d"]["x1"] - 3  # inverted
+    del pred_frames[2]["labels"][0]["id"]
+    for frames, predictions in ((gt_frames, False), (pred_frames, True)):
+        raw = orjson.dumps(frames)
+        fast = _parse_typed(raw, Path("x.json"), predictions)
+        general = parse_det_frames(orjson.loads(raw), Path("x.json"), predictions=predictions)
+        assert fast is not None
+        for key in ("names", "attributes", "frame_index", "degenerate", "first_degenerate", "labels_without_id"):
+            assert getattr(fast, key) == getattr(general, key), key
+        for key in ("frame", "cls", "box", "ignore", "score"):
+            a, b = getattr(fast, key), getattr(general, key)
+            assert (a is None and b is None) or np.array_equal(a, b), key
+    # what the typed reader does not take goes to the general one: strings for numbers, {"frames": ...}
+    odd = [{"name": "a.jpg", "labels": [{"id": "1", "category": "car", "score": "0.5",
+                                         "box2d": {"x1": "1", "y1": 2, "x2": 30, "y2": 40}}]}]
+    assert _parse_typed(orjson.dumps(odd), Path("x.json"), True) is None
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"frames": odd}))
+    from bddet.data.det_labels import read_det_labels
+
+    labels = read_det_labels(path, predictions=True)
+    assert labels.score.tolist() == [0.5] and labels.box.tolist() == [[1.0, 2.0, 30.0, 40.0]]

@@ -83,9 +83,7 @@ class DetLabels:
         return np.r_[0, np.cumsum(np.bincount(self.frame, minlength=len(self.names)))].tolist()
 
 
-def _load_json(path: Path):
-    import orjson
-
+def _read_bytes(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -98,6 +96,13 @@ def _load_json(path: Path):
         # json.load (the official reader) fails on it too; `[]` is the empty prediction list
         raise LabelError(f"{path}: the file is empty ({len(raw)} bytes), not a list of frames "
                          "(an empty prediction list is `[]`)")
+    return raw
+
+
+def _load_json(path: Path, raw: bytes | None = None):
+    import orjson
+
+    raw = _read_bytes(path) if raw is None else raw
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -121,8 +126,101 @@ def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLa
     file, malformed JSON (line and column), unknown categories, NaN/inf coordinates, missing
     scores and duplicate frame names, each naming the frame.
     """
+    import gc
+
     path = Path(path)
-    return parse_det_frames(_load_json(path), path, predictions=predictions)
+    raw = _read_bytes(path)
+    # Millions of small objects come and go here; the cyclic collector would walk them all
+    # again and again for nothing (they hold no cycles).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        fast = _parse_typed(raw, path, predictions)
+        return fast if fast is not None else parse_det_frames(_load_json(path, raw), path, predictions=predictions)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_typed(raw: bytes, path: Path, predictions: bool) -> DetLabels | None:
+    """The file as DetLabels when it is a plain list of well-typed frames, else None.
+
+    Anything else (the {"frames": ...} form, NaN, strings where numbers belong, a missing
+    coordinate...) goes to parse_det_frames, which coerces as pydantic does or names the
+    problem; both give the same DetLabels for what both accept.
+    """
+    import msgspec
+
+    from .det_schema import FRAMES
+
+    try:
+        frames = FRAMES.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    unset = msgspec.UNSET
+    names: list[str] = []
+    attributes: list[dict] = []
+    index: dict[str, int] = {}
+    frame_ids: list[int] = []
+    classes: list[int] = []
+    ignores: list[bool] = []
+    coords: list[float] = []
+    scores: list[float] = []
+    degenerate, first_degenerate, without_id = 0, "", 0
+    finite = math.isfinite
+    mapping: dict = {}
+    for fi, frame in enumerate(frames):
+        name = frame.name
+        if name in index:
+            raise LabelError(f"{path}: frame name '{name}' appears more than once (frames #{index[name]} and #{fi})")
+        index[name] = fi
+        names.append(name)
+        attributes.append(frame.attributes or {})
+        for li, label in enumerate(frame.labels or ()):
+            if label.id is unset:
+                without_id += 1
+            box = label.box2d
+            if box is None:
+                continue  # the official converter skips labels without a box
+            category = label.category
+            try:
+                mapped = mapping[category]
+            except KeyError:
+                mapped = mapping[category] = map_category(category)
+            except TypeError:  # unhashable
+                mapped = None
+            if mapped is None:
+                raise LabelError(f"{path}: frame '{name}' label #{li}: unknown category {category!r}; "
+                                 f"expected one of {', '.join(CLASSES)} or "
+                                 f"{', '.join(sorted({**NAME_MAPPING, **IGNORED_MAPPING}))}")
+            x1, y1, x2, y2 = box.x1, box.y1, box.x2, box.y2
+            if not (finite(x1) and finite(y1) and finite(x2) and finite(y2)):
+                raise LabelError(f"{path}: frame '{name}' label #{li}: box2d has a NaN or infinite coordinate")
+            if x2 - x1 + 1 <= 0 or y2 - y1 + 1 <= 0:
+                degenerate += 1
+                if degenerate == 1:
+                    first_degenerate = f"frame '{name}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
+            cls, ignored = mapped
+            attrs = label.attributes
+            if attrs and not ignored:
+                ignored = _flag(attrs.get("crowd", False)) or _flag(attrs.get("ignored", False))
+            if predictions:
+                score = label.score
+                if score is unset:
+                    raise LabelError(f"{path}: frame '{name}' label #{li}: prediction has no 'score'")
+                if not finite(score):
+                    raise LabelError(f"{path}: frame '{name}' label #{li}: score is NaN or infinite")
+                scores.append(score)
+            frame_ids.append(fi)
+            classes.append(cls)
+            ignores.append(ignored)
+            coords += (x1, y1, x2, y2)
+    return DetLabels(
+        path=path, names=names, attributes=attributes,
+        frame=np.asarray(frame_ids, dtype=np.int64), cls=np.asarray(classes, dtype=np.int64),
+        box=np.asarray(coords, dtype=np.float64).reshape(-1, 4), ignore=np.asarray(ignores, dtype=bool),
+        score=np.asarray(scores, dtype=np.float64) if predictions else None, frame_index=index,
+        degenerate=degenerate, first_degenerate=first_degenerate, labels_without_id=without_id)
 
 
 def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
