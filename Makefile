@@ -62,9 +62,9 @@ demo: install
 	  sleep 1; cd $(DEMO_DIR) && $(BDDET) download retinanet_tiny_sample --mirror http://127.0.0.1:$$port/; \
 	  status=$$?; kill $$server; exit $$status
 	cd $(DEMO_DIR) && $(BDDET) infer --gpus 2 --device cpu
-	cd $(DEMO_DIR) && $(BDDET) eval --set val --by timeofday
+	cd $(DEMO_DIR) && $(BDDET) eval --set val --by timeofday --report report
 	cd $(DEMO_DIR) && $(BDDET) vis vis --errors
-	@echo "pictures: $(abspath $(DEMO_DIR))/vis/index.html"
+	@echo "pictures: $(abspath $(DEMO_DIR))/vis/index.html   report: $(abspath $(DEMO_DIR))/report/index.html"
 
 # The README's zoo table is generated from the catalogue (tests/test_readme.py checks it).
 zoo-table: install

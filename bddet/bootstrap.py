@@ -11,18 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .coco_match import AREA_LABELS, IOU_THRESHOLDS, MAX_DETS, RECALL_THRESHOLDS
-
-# metric -> (precision or recall, IoU threshold index or None for the mean over all, area, max dets)
-METRIC_SLICES = {
-    "AP": ("precision", None, "all", 100), "AP50": ("precision", 0, "all", 100),
-    "AP75": ("precision", 5, "all", 100), "APs": ("precision", None, "small", 100),
-    "APm": ("precision", None, "medium", 100), "APl": ("precision", None, "large", 100),
-    "AR1": ("recall", None, "all", 1), "AR10": ("recall", None, "all", 10), "AR100": ("recall", None, "all", 100),
-    "ARs": ("recall", None, "small", 100), "ARm": ("recall", None, "medium", 100),
-    "ARl": ("recall", None, "large", 100),
-}
-
+from .coco_match import AREA_LABELS, IOU_THRESHOLDS, RECALL_THRESHOLDS
 
 @njit(cache=True, parallel=True)
 def _weighted_accumulate(weights, det_start, det_img, det_tp, det_ig, gt_count, recall_thresholds,
@@ -99,7 +88,10 @@ def class_scores(matching, metric: str, weights: np.ndarray) -> np.ndarray:
     """
     from .data.categories import CLASSES
 
-    kind, thr, area, max_det = METRIC_SLICES[metric]
+    from .evaluate import METRIC_SPECS
+
+    kind, iou, area, max_det = METRIC_SPECS[metric]
+    thr = None if iou is None else int(np.flatnonzero(np.isclose(IOU_THRESHOLDS, iou))[0])
     a = AREA_LABELS.index(area)
     n_cls, n_thr = len(CLASSES), len(IOU_THRESHOLDS)
     m = matching
@@ -147,4 +139,4 @@ def resample_weights(n_images: int, n_resamples: int, seed: int, subset: np.ndar
     return weights
 
 
-__all__ = ["METRIC_SLICES", "class_scores", "overall", "resample_weights", "MAX_DETS"]
+__all__ = ["class_scores", "overall", "resample_weights"]

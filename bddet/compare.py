@@ -117,7 +117,7 @@ def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathL
     no intervals). ``by`` repeats the table per weather, scene or time of day. ``report`` writes
     an HTML page there with every run's curves, breakdowns and errors side by side.
     """
-    from .bootstrap import METRIC_SLICES
+    from .evaluate import METRIC_SPECS
     from .data.det_labels import read_det_labels
     from .data.layout import label_path
     from .evaluate import match_labels, subset_matching
@@ -125,8 +125,8 @@ def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathL
 
     if len(predictions) < 2:
         raise LabelError("compare needs at least two runs or prediction files")
-    if metric not in METRIC_SLICES:
-        raise LabelError(f"metric '{metric}': choose from {', '.join(METRIC_SLICES)}")
+    if metric not in METRIC_SPECS:
+        raise LabelError(f"metric '{metric}': choose from {', '.join(METRIC_SPECS)}")
     for cond in by:
         if cond not in FRAME_CONDITIONS:
             raise LabelError(f"cannot break down by '{cond}': choose from {', '.join(FRAME_CONDITIONS)}")

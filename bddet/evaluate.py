@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl")
 OVERALL = "OVERALL"
 # metric -> (array, IoU threshold or None for all, area range, max detections), as scalabel's COCOevalV2.
-_METRIC_SPECS = {
+METRIC_SPECS = {
     "AP": ("precision", None, "all", 100), "AP50": ("precision", 0.5, "all", 100),
     "AP75": ("precision", 0.75, "all", 100), "APs": ("precision", None, "small", 100),
     "APm": ("precision", None, "medium", 100), "APl": ("precision", None, "large", 100),
@@ -82,7 +82,7 @@ def _summarise(precision: np.ndarray, recall: np.ndarray) -> tuple[dict, dict]:
     cat_ids = np.arange(1, len(CLASSES) + 1, dtype=np.int32)
 
     def score(metric: str, cat_id: int | None) -> float:
-        kind, iou_thr, area, max_det = _METRIC_SPECS[metric]
+        kind, iou_thr, area, max_det = METRIC_SPECS[metric]
         aind = [i for i, lbl in enumerate(AREA_LABELS) if lbl == area]
         mind = [i for i, m in enumerate(MAX_DETS) if m == max_det]
         s = arrays[kind]

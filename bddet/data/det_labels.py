@@ -142,6 +142,83 @@ def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLa
             gc.enable()
 
 
+_NO_SCORE = object()
+
+
+class _Builder:
+    """Collects frames and boxes into DetLabels; the checks both readers share live here."""
+
+    def __init__(self, path: Path, predictions: bool) -> None:
+        self.path, self.predictions = path, predictions
+        self.names: list[str] = []
+        self.attributes: list[dict] = []
+        self.index: dict[str, int] = {}
+        self.frame_ids: list[int] = []
+        self.classes: list[int] = []
+        self.ignores: list[bool] = []
+        self.coords: list[float] = []
+        self.scores: list[float] = []
+        self.degenerate, self.first_degenerate, self.without_id = 0, "", 0
+        self._mapping: dict = {}
+
+    def frame(self, fi: int, name: str, attributes: dict | None) -> None:
+        if name in self.index:
+            raise LabelError(f"{self.path}: frame name '{name}' appears more than once "
+                             f"(frames #{self.index[name]} and #{fi})")
+        self.index[name] = fi
+        self.names.append(name)
+        self.attributes.append(attributes or {})
+
+    def category(self, name: str, li: int, category) -> tuple[int, bool]:
+        """(class index, ignored) of a label's category, or the error naming it."""
+        try:
+            mapped = self._mapping[category]
+        except KeyError:
+            mapped = self._mapping[category] = map_category(category)
+        except TypeError:  # unhashable: no category
+            mapped = None
+        if mapped is None:
+            raise LabelError(f"{self.path}: frame '{name}' label #{li}: unknown category {category!r}; "
+                             f"expected one of {', '.join(CLASSES)} or "
+                             f"{', '.join(sorted({**NAME_MAPPING, **IGNORED_MAPPING}))}")
+        return mapped
+
+    def label(self, fi: int, name: str, li: int, category, x1: float, y1: float, x2: float, y2: float,
+              attrs: dict | None, score) -> None:
+        """One box: mapped category, finite coordinates, crowd/ignored flags, and a score for predictions."""
+        mapped = self.category(name, li, category)
+        finite = math.isfinite
+        if not (finite(x1) and finite(y1) and finite(x2) and finite(y2)):
+            raise LabelError(f"{self.path}: frame '{name}' label #{li}: box2d has a NaN or infinite coordinate")
+        if x2 - x1 + 1 <= 0 or y2 - y1 + 1 <= 0:
+            self.degenerate += 1
+            if self.degenerate == 1:
+                self.first_degenerate = f"frame '{name}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
+        cls, ignored = mapped
+        if attrs and not ignored:
+            ignored = _flag(attrs.get("crowd", False)) or _flag(attrs.get("ignored", False))
+        if self.predictions:
+            if score is _NO_SCORE:
+                raise LabelError(f"{self.path}: frame '{name}' label #{li}: prediction has no 'score'")
+            if not finite(score):
+                raise LabelError(f"{self.path}: frame '{name}' label #{li}: score is NaN or infinite")
+            self.scores.append(score)
+        self.frame_ids.append(fi)
+        self.classes.append(cls)
+        self.ignores.append(ignored)
+        self.coords += (x1, y1, x2, y2)
+
+    def result(self) -> DetLabels:
+        return DetLabels(
+            path=self.path, names=self.names, attributes=self.attributes,
+            frame=np.asarray(self.frame_ids, dtype=np.int64), cls=np.asarray(self.classes, dtype=np.int64),
+            box=np.asarray(self.coords, dtype=np.float64).reshape(-1, 4),
+            ignore=np.asarray(self.ignores, dtype=bool),
+            score=np.asarray(self.scores, dtype=np.float64) if self.predictions else None, frame_index=self.index,
+            degenerate=self.degenerate, first_degenerate=self.first_degenerate,
+            labels_without_id=self.without_id)
+
+
 def _parse_typed(raw: bytes, path: Path, predictions: bool) -> DetLabels | None:
     """The file as DetLabels when it is a plain list of well-typed frames, else None.
 
@@ -158,69 +235,19 @@ def _parse_typed(raw: bytes, path: Path, predictions: bool) -> DetLabels | None:
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     unset = msgspec.UNSET
-    names: list[str] = []
-    attributes: list[dict] = []
-    index: dict[str, int] = {}
-    frame_ids: list[int] = []
-    classes: list[int] = []
-    ignores: list[bool] = []
-    coords: list[float] = []
-    scores: list[float] = []
-    degenerate, first_degenerate, without_id = 0, "", 0
-    finite = math.isfinite
-    mapping: dict = {}
+    out = _Builder(path, predictions)
     for fi, frame in enumerate(frames):
         name = frame.name
-        if name in index:
-            raise LabelError(f"{path}: frame name '{name}' appears more than once (frames #{index[name]} and #{fi})")
-        index[name] = fi
-        names.append(name)
-        attributes.append(frame.attributes or {})
+        out.frame(fi, name, frame.attributes)
         for li, label in enumerate(frame.labels or ()):
             if label.id is unset:
-                without_id += 1
+                out.without_id += 1
             box = label.box2d
             if box is None:
                 continue  # the official converter skips labels without a box
-            category = label.category
-            try:
-                mapped = mapping[category]
-            except KeyError:
-                mapped = mapping[category] = map_category(category)
-            except TypeError:  # unhashable
-                mapped = None
-            if mapped is None:
-                raise LabelError(f"{path}: frame '{name}' label #{li}: unknown category {category!r}; "
-                                 f"expected one of {', '.join(CLASSES)} or "
-                                 f"{', '.join(sorted({**NAME_MAPPING, **IGNORED_MAPPING}))}")
-            x1, y1, x2, y2 = box.x1, box.y1, box.x2, box.y2
-            if not (finite(x1) and finite(y1) and finite(x2) and finite(y2)):
-                raise LabelError(f"{path}: frame '{name}' label #{li}: box2d has a NaN or infinite coordinate")
-            if x2 - x1 + 1 <= 0 or y2 - y1 + 1 <= 0:
-                degenerate += 1
-                if degenerate == 1:
-                    first_degenerate = f"frame '{name}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
-            cls, ignored = mapped
-            attrs = label.attributes
-            if attrs and not ignored:
-                ignored = _flag(attrs.get("crowd", False)) or _flag(attrs.get("ignored", False))
-            if predictions:
-                score = label.score
-                if score is unset:
-                    raise LabelError(f"{path}: frame '{name}' label #{li}: prediction has no 'score'")
-                if not finite(score):
-                    raise LabelError(f"{path}: frame '{name}' label #{li}: score is NaN or infinite")
-                scores.append(score)
-            frame_ids.append(fi)
-            classes.append(cls)
-            ignores.append(ignored)
-            coords += (x1, y1, x2, y2)
-    return DetLabels(
-        path=path, names=names, attributes=attributes,
-        frame=np.asarray(frame_ids, dtype=np.int64), cls=np.asarray(classes, dtype=np.int64),
-        box=np.asarray(coords, dtype=np.float64).reshape(-1, 4), ignore=np.asarray(ignores, dtype=bool),
-        score=np.asarray(scores, dtype=np.float64) if predictions else None, frame_index=index,
-        degenerate=degenerate, first_degenerate=first_degenerate, labels_without_id=without_id)
+            out.label(fi, name, li, label.category, box.x1, box.y1, box.x2, box.y2, label.attributes,
+                      _NO_SCORE if label.score is unset else label.score)
+    return out.result()
 
 
 def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
@@ -229,70 +256,31 @@ def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
         data = data["frames"]
     if not isinstance(data, list):
         raise LabelError(f"{path}: expected a list of frames (or an object with 'frames')")
-    names: list[str] = []
-    attributes: list[dict] = []
-    index: dict[str, int] = {}
-    frame_ids: list[int] = []
-    classes: list[int] = []
-    ignores: list[bool] = []
-    coords: list[float] = []
-    scores: list[float] = []
-    degenerate, first_degenerate, without_id = 0, "", 0
-    finite = math.isfinite
+    out = _Builder(path, predictions)
     for fi, frame in enumerate(data):
         if not isinstance(frame, dict) or "name" not in frame:
             raise LabelError(f"{path}: frame #{fi} has no 'name'")
         name = str(frame["name"])
-        if name in index:
-            raise LabelError(f"{path}: frame name '{name}' appears more than once (frames #{index[name]} and #{fi})")
-        index[name] = fi
-        names.append(name)
-        attributes.append(frame.get("attributes") or {})
+        out.frame(fi, name, frame.get("attributes"))
         for li, label in enumerate(frame.get("labels") or ()):
             if not isinstance(label, dict):
                 raise LabelError(f"{path}: frame '{name}' label #{li} is not an object with category and box2d")
             if "id" not in label:
-                without_id += 1
+                out.without_id += 1
             box = label.get("box2d")
             if box is None:
                 continue  # the official converter skips labels without a box
-            category = label.get("category")
-            mapped = map_category(category)
-            if mapped is None:
-                raise LabelError(f"{path}: frame '{name}' label #{li}: unknown category {category!r}; "
-                                 f"expected one of {', '.join(CLASSES)} or "
-                                 f"{', '.join(sorted({**NAME_MAPPING, **IGNORED_MAPPING}))}")
+            out.category(name, li, label.get("category"))  # an unknown category is named first
             try:
                 x1, y1, x2, y2 = (float(box["x1"]), float(box["y1"]), float(box["x2"]), float(box["y2"]))
             except (KeyError, TypeError, ValueError):
                 raise LabelError(f"{path}: frame '{name}' label #{li}: box2d needs numeric x1, y1, x2, y2") from None
-            if not (finite(x1) and finite(y1) and finite(x2) and finite(y2)):
-                raise LabelError(f"{path}: frame '{name}' label #{li}: box2d has a NaN or infinite coordinate")
-            if x2 - x1 + 1 <= 0 or y2 - y1 + 1 <= 0:
-                degenerate += 1
-                if degenerate == 1:
-                    first_degenerate = f"frame '{name}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
-            cls, ignored = mapped
-            attrs = label.get("attributes") or {}
-            ignored = ignored or _flag(attrs.get("crowd", False)) or _flag(attrs.get("ignored", False))
-            if predictions:
-                try:
+            score = _NO_SCORE
+            if predictions and "score" in label:
+                try:  # as pydantic's float: "0.5" is 0.5
                     score = float(label["score"])
-                except KeyError:
-                    raise LabelError(f"{path}: frame '{name}' label #{li}: prediction has no 'score'") from None
                 except (TypeError, ValueError):
                     raise LabelError(f"{path}: frame '{name}' label #{li}: score {label['score']!r} "
                                      "is not a number") from None
-                if not finite(score):
-                    raise LabelError(f"{path}: frame '{name}' label #{li}: score is NaN or infinite")
-                scores.append(score)
-            frame_ids.append(fi)
-            classes.append(cls)
-            ignores.append(ignored)
-            coords += (x1, y1, x2, y2)
-    return DetLabels(
-        path=path, names=names, attributes=attributes,
-        frame=np.asarray(frame_ids, dtype=np.int64), cls=np.asarray(classes, dtype=np.int64),
-        box=np.asarray(coords, dtype=np.float64).reshape(-1, 4), ignore=np.asarray(ignores, dtype=bool),
-        score=np.asarray(scores, dtype=np.float64) if predictions else None, frame_index=index,
-        degenerate=degenerate, first_degenerate=first_degenerate, labels_without_id=without_id)
+            out.label(fi, name, li, label.get("category"), x1, y1, x2, y2, label.get("attributes"), score)
+    return out.result()
