@@ -236,6 +236,13 @@ def _parse_typed(raw: bytes, path: Path, predictions: bool) -> DetLabels | None:
         return None
     unset = msgspec.UNSET
     out = _Builder(path, predictions)
+    # one pass that only collects; the checks run on whole arrays, and the first problem found is
+    # handed to the builder, so its message is the general reader's
+    where: list[tuple[int, int]] = []
+    categories: list = []
+    coords: list[float] = []
+    scores: list = []
+    attributes: list[tuple[int, dict]] = []
     for fi, frame in enumerate(frames):
         name = frame.name
         out.frame(fi, name, frame.attributes)
@@ -245,9 +252,59 @@ def _parse_typed(raw: bytes, path: Path, predictions: bool) -> DetLabels | None:
             box = label.box2d
             if box is None:
                 continue  # the official converter skips labels without a box
-            out.label(fi, name, li, label.category, box.x1, box.y1, box.x2, box.y2, label.attributes,
-                      _NO_SCORE if label.score is unset else label.score)
-    return out.result()
+            if label.attributes:
+                attributes.append((len(where), label.attributes))
+            where.append((fi, li))
+            categories.append(label.category)
+            coords += (box.x1, box.y1, box.x2, box.y2)
+            scores.append(label.score)
+    n = len(where)
+    boxes = np.asarray(coords, dtype=np.float64).reshape(-1, 4)
+
+    def refuse(k: int) -> None:  # the builder names the problem of label k, exactly as it would
+        fi, li = where[k]
+        x1, y1, x2, y2 = boxes[k].tolist()
+        out.label(fi, out.names[fi], li, categories[k], x1, y1, x2, y2, None,
+                  _NO_SCORE if scores[k] is unset else scores[k])
+        raise AssertionError(f"label {k} passed the builder")  # pragma: no cover - the builder raises
+
+    try:
+        table = {c: map_category(c) for c in set(categories)}
+    except TypeError:  # an unhashable category: the general reader names it
+        return None
+    mapped = [table[c] for c in categories]
+    for k, m in enumerate(mapped):
+        if m is None:
+            refuse(k)
+    cls = np.fromiter((m[0] for m in mapped), dtype=np.int64, count=n)
+    ignore = np.fromiter((m[1] for m in mapped), dtype=bool, count=n)
+    bad = ~np.isfinite(boxes).all(axis=1)
+    if bad.any():
+        refuse(int(np.argmax(bad)))
+    score = None
+    if predictions:
+        missing = [k for k, v in enumerate(scores) if v is unset]
+        if missing:
+            refuse(missing[0])
+        score = np.asarray(scores, dtype=np.float64)
+        bad = ~np.isfinite(score)
+        if bad.any():
+            refuse(int(np.argmax(bad)))
+    for k, attrs in attributes:
+        if not ignore[k]:
+            ignore[k] = _flag(attrs.get("crowd", False)) or _flag(attrs.get("ignored", False))
+    degenerate = (boxes[:, 2] - boxes[:, 0] + 1 <= 0) | (boxes[:, 3] - boxes[:, 1] + 1 <= 0)
+    first = ""
+    if degenerate.any():
+        k = int(np.argmax(degenerate))
+        fi, li = where[k]
+        x1, y1, x2, y2 = boxes[k].tolist()
+        first = f"frame '{out.names[fi]}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
+    return DetLabels(
+        path=path, names=out.names, attributes=out.attributes,
+        frame=np.fromiter((w[0] for w in where), dtype=np.int64, count=n), cls=cls, box=boxes, ignore=ignore,
+        score=score, frame_index=out.index, degenerate=int(degenerate.sum()), first_degenerate=first,
+        labels_without_id=out.without_id)
 
 
 def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:
