@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING
 from .data.categories import CLASSES, FRAME_CONDITIONS
 from .errors import LabelError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: NumPy loads inside the functions, keeping `import bddet` light
+    import numpy as np
+
+    from .data.det_labels import DetLabels
     from .tide import ErrorBreakdown
     from .zoo import ZooModel
 
@@ -250,7 +253,6 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
     ``by`` names frame attributes (weather, scene, timeofday): the same metrics are computed
     on each subset of frames sharing a value. ``nproc`` sets the matching threads.
     """
-    import numpy as np
 
     for cond in by:
         if cond not in FRAME_CONDITIONS:

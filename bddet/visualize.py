@@ -11,11 +11,16 @@ import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 
 from .data.categories import CLASS_PALETTE, CLASSES
 from .errors import BddetError
+
+if TYPE_CHECKING:  # annotations only: NumPy loads inside the functions, keeping `import bddet` light
+    import numpy as np
+
+    from .data.det_labels import DetLabels
 
 # Drawing colours per outcome for --errors (per class: CLASS_PALETTE).
 TP_COLOUR, FP_COLOUR, MISS_COLOUR, IGNORED_COLOUR = (0, 220, 0), (255, 0, 0), (255, 160, 0), (160, 160, 160)

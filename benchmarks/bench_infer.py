@@ -20,7 +20,6 @@ on all the images and on the first one alone. Two figures per side, medians:
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess

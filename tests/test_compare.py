@@ -7,12 +7,8 @@ import pytest
 
 import bddet
 from bddet.data.synthetic import make_det_frames
+from tests.data_helpers import write_labels as write
 from tests.test_evaluate import official
-
-
-def write(path, frames):
-    path.write_text(json.dumps(frames))
-    return path
 
 
 def test_a_run_compared_with_itself_differs_by_exactly_zero(tmp_path):

@@ -1,5 +1,4 @@
 """The HTML report: its numbers are the official ones, and it opens cleanly in a real browser."""
-import json
 import shutil
 from pathlib import Path
 
@@ -8,18 +7,14 @@ import pytest
 
 import bddet
 from bddet.data.synthetic import make_det_frames
-
-
-def write(path, frames):
-    path.write_text(json.dumps(frames))
-    return path
+from tests.data_helpers import write_labels as write
 
 
 def test_pr_curve_data_equals_the_official_precision_arrays(tmp_path):
     """pycocotools' COCOeval on scalabel's own COCO conversion: the arrays the official metric is read from."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
-    from scalabel.label.io import load, load_label_config
+    from scalabel.label.io import load
     from scalabel.label.to_coco import scalabel2coco_detection
     from bdd100k.common.utils import load_bdd100k_config
     from bdd100k.label.to_scalabel import bdd100k_to_scalabel

@@ -10,7 +10,6 @@ Without ``ann_file`` it lists an image folder (the test split, or a user's own i
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 from mmdet.datasets import BaseDetDataset
