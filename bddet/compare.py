@@ -121,7 +121,7 @@ def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathL
     from .data.det_labels import read_det_labels
     from .data.layout import label_path
     from .evaluate import match_labels, subset_matching
-    from .workspace import resolve_run
+    from .workspace import names_a_file, resolve_run
 
     if len(predictions) < 2:
         raise LabelError("compare needs at least two runs or prediction files")
@@ -135,7 +135,7 @@ def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathL
     paths, labels, sets = [], [], set()
     for item in predictions:
         item = str(item)
-        if item.endswith(".json") or Path(item).is_file():
+        if names_a_file(item):
             paths.append(Path(item))
             named = Path(item).resolve()  # det.json files are told apart by their run folder
             labels.append(f"{named.parent.name}/{named.name}" if named.name == "det.json" else named.name)

@@ -287,6 +287,16 @@ def next_record_id(records: dict, prefix: str) -> str:
     return f"{prefix}-{n}"
 
 
+def names_a_file(value: str) -> bool:
+    """Whether a `--preds` style value is a path rather than a run id (run ids have no slash).
+
+    Anything that exists, or ends in .json, or has a folder in it, is a path: a folder or a
+    device then gets the reader's own message ("is a folder", "the file is empty"), not
+    "no inference run".
+    """
+    return value.endswith(".json") or "/" in value or os.sep in value or Path(value).exists()
+
+
 def resolve_run(ws: Workspace, run: str | None) -> tuple[str, dict]:
     """An inference run record by id, or the current run when ``run`` is None."""
     manifest = ws.read()

@@ -36,13 +36,13 @@ def command(
 
     from ..atomic_write import atomic_write_text
     from ..compare import ROWS, compare
-    from ..workspace import find_workspace, find_workspace_or_none
+    from ..workspace import find_workspace, find_workspace_or_none, names_a_file
     from ._output import strict_json_value
 
     if len(runs) < 2:
         raise typer.BadParameter("give two or more runs or files", param_hint="RUN_OR_FILE...")
     ws = find_workspace_or_none(workspace)
-    if gt is None or not all(r.endswith(".json") or Path(r).is_file() for r in runs):
+    if gt is None or not all(names_a_file(r) for r in runs):
         ws = ws or find_workspace(workspace)
     report = compare(runs, gt=gt, workspace=ws, split=split, by=list(dict.fromkeys(by or ())), metric=metric,
                      bootstrap=bootstrap, seed=seed, report=report_dir)

@@ -35,7 +35,7 @@ def command(
 ) -> None:
     """Score predictions exactly as the official BDD100K evaluator, much faster."""
     from ..evaluate import OVERALL, evaluate  # numpy/numba: only when evaluating
-    from ..workspace import find_workspace, find_workspace_or_none
+    from ..workspace import find_workspace, find_workspace_or_none, names_a_file
 
     if split not in ("val", "train"):
         raise typer.BadParameter("labels exist for val and train only (test is scored by the BDD100K server)",
@@ -45,7 +45,7 @@ def command(
         if cond not in FRAME_CONDITIONS:
             raise typer.BadParameter(f"'{cond}': choose from {', '.join(FRAME_CONDITIONS)}", param_hint="--by")
     ws = find_workspace_or_none(workspace)
-    is_file = preds is not None and (preds.endswith(".json") or Path(preds).is_file())
+    is_file = preds is not None and names_a_file(preds)
     if not is_file or gt is None:
         ws = ws or find_workspace(workspace)  # no workspace: the error says how to make one
     report = evaluate(Path(preds) if is_file else None, gt=gt, workspace=ws, run=None if is_file else preds,

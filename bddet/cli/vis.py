@@ -28,13 +28,13 @@ def command(
 ) -> None:
     """Draw predictions (and ground truth, and errors) on the images, with a gallery to browse."""
     from ..visualize import visualize
-    from ..workspace import find_workspace, find_workspace_or_none
+    from ..workspace import find_workspace, find_workspace_or_none, names_a_file
 
     if sort not in ("errors", "name"):
         raise typer.BadParameter("errors or name", param_hint="--sort")
     class_list = [c.strip() for c in classes.split(",")] if classes else None
     ws = find_workspace_or_none(workspace)
-    is_file = preds is not None and (preds.endswith(".json") or Path(preds).is_file())
+    is_file = preds is not None and names_a_file(preds)
     if not is_file:
         ws = ws or find_workspace(workspace)
     if is_file and images is None:

@@ -123,3 +123,13 @@ def test_json_output_is_strict_json_with_nan_as_null_and_out_keeps_the_official_
     assert isinstance(per_class["car"], float)
     official_shape = json.loads((tmp_path / "scores.json").read_text())
     assert math.isnan(official_shape["AP"][0]["train"])  # the --out file stays as the official writes it
+
+
+def test_a_path_that_is_no_prediction_file_gets_the_readers_message_not_a_run_lookup(cli, tmp_path):
+    make_workspace(tmp_path)
+    (tmp_path / "folder").mkdir()
+    for value, words in (("/dev/null", "the file is empty"), (str(tmp_path / "folder"), "is a folder"),
+                         ("nope/det.json", "no such file")):
+        result = cli("eval", "--preds", value)
+        assert result.exit_code == 1 and words in result.stderr and "no inference run" not in result.stderr, value
+        assert result.stderr.count("error:") == 1
