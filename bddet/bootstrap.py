@@ -112,9 +112,8 @@ def class_scores(matching, metric: str, weights: np.ndarray) -> np.ndarray:
     rec = np.empty((B, n_cls, n_thr))
     _weighted_accumulate(np.ascontiguousarray(weights, dtype=np.float64), np.asarray(starts, dtype=np.int64),
                          np.ascontiguousarray(m.d_img[order]), det_tp, det_ig, gt_count, RECALL_THRESHOLDS, ap, rec)
+    # with no detections at all this is 0 where there is ground truth: scalabel's empty result
     values = ap if kind == "precision" else rec
-    if m.n_pred == 0:  # scalabel's empty result: 0 where there is ground truth
-        values = np.where(np.isnan(values), np.nan, 0.0)
     per_thr = values if thr is None else values[:, :, thr:thr + 1]
     with np.errstate(invalid="ignore"):
         return per_thr.mean(axis=2) * 100

@@ -19,6 +19,12 @@ AREA_LABELS = ("all", "small", "medium", "large")
 MAX_DETS = (1, 10, 100)
 
 
+def coco_xywh(box: np.ndarray) -> np.ndarray:
+    """Scalabel's inclusive [x1, y1, x2, y2] as COCO [x, y, w, h]: w = x2 - x1 + 1, in the order
+    of scalabel's converter (box2d_to_bbox), so the floats are the official ones."""
+    return np.stack([box[:, 0], box[:, 1], box[:, 2] - box[:, 0] + 1, box[:, 3] - box[:, 1] + 1], axis=1)
+
+
 # error_model="numpy": a zero union (boxes of zero or negative extent, which the official
 # evaluator scores) divides to inf/nan as in maskApi.c, where Python's model would raise.
 @njit(cache=True, parallel=True, error_model="numpy")

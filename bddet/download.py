@@ -94,7 +94,7 @@ def _session():
     return s
 
 
-def _md5_of(path: Path) -> str:
+def md5_of(path: Path) -> str:
     h = hashlib.md5()
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK_BYTES):
@@ -184,7 +184,7 @@ def _stream_to_part(session, url: str, part: Path, label: str,
             with session.get(url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) as r:
                 answered = True
                 if r.status_code == 416 and offset:
-                    return received, _md5_of(part)  # the part already holds the whole file
+                    return received, md5_of(part)  # the part already holds the whole file
                 if r.status_code >= 500:
                     raise _Retryable(f"HTTP {r.status_code}")
                 if r.status_code not in (200, 206):
@@ -247,7 +247,7 @@ class _Retryable(Exception):
 
 def _verify(path: Path, expected: str, origin: str, actual: str | None = None) -> None:
     """Delete ``path`` and raise IntegrityError unless its MD5 (``actual`` when known) is ``expected``."""
-    actual = actual or _md5_of(path)
+    actual = actual or md5_of(path)
     if actual != expected:
         path.unlink(missing_ok=True)
         raise IntegrityError(f"MD5 mismatch for {origin}: expected {expected} (published), got {actual}; "
@@ -306,7 +306,7 @@ def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequen
             return DownloadResult(model.name, kind, final, expected, expected is not None, str(src), 0)
 
         if final.exists():  # present but never verified (an earlier --no-verify): check it now
-            if expected and _md5_of(final) == expected:
+            if expected and md5_of(final) == expected:
                 _record_digest(digest_file, expected)
                 return DownloadResult(model.name, kind, final, expected, True, "cache", 0)
             if not expected and no_verify:

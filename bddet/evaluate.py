@@ -72,7 +72,6 @@ class EvalReport:
     published_ap: float | None = None    # its published (or recorded sample) val AP
     errors: "ErrorBreakdown | None" = None   # TIDE breakdown, when a report was asked for
     report_index: Path | None = None     # the HTML report, when asked for
-    labels: tuple | None = field(default=None, repr=False)
 
 
 def _summarise(precision: np.ndarray, recall: np.ndarray) -> tuple[dict, dict]:
@@ -146,7 +145,7 @@ def match_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = Non
     """
     import numpy as np
 
-    from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, match_groups
+    from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, coco_xywh, match_groups
 
     n_classes = len(CLASSES)
     keep = np.arange(len(gt.names)) if frames is None else np.asarray(frames, dtype=np.int64)
@@ -166,17 +165,13 @@ def match_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = Non
     p_keep = p_img >= 0
     p_img, p_cls, p_box, p_score = p_img[p_keep], pred.cls[p_keep], pred.box[p_keep], pred.score[p_keep]
 
-    # COCO boxes [x, y, w, h] with the +1 convention of scalabel's converter, in its operation order
-    def xywh(box: np.ndarray) -> np.ndarray:
-        return np.stack([box[:, 0], box[:, 1], box[:, 2] - box[:, 0] + 1, box[:, 3] - box[:, 1] + 1], axis=1)
-
     g_key = g_img * n_classes + g_cls
     g_order = np.argsort(g_key, kind="stable")
-    g_key, g_xywh, g_crowd, g_cls = g_key[g_order], xywh(g_box[g_order]), g_crowd[g_order], g_cls[g_order]
+    g_key, g_xywh, g_crowd, g_cls = g_key[g_order], coco_xywh(g_box[g_order]), g_crowd[g_order], g_cls[g_order]
 
     d_key = p_img * n_classes + p_cls
     d_order = np.lexsort((-p_score, d_key))  # stable: ties keep label order, as mergesort in COCOeval
-    d_key, d_xywh, d_score, d_cls = d_key[d_order], xywh(p_box[d_order]), p_score[d_order], p_cls[d_order]
+    d_key, d_xywh, d_score, d_cls = d_key[d_order], coco_xywh(p_box[d_order]), p_score[d_order], p_cls[d_order]
     starts = np.flatnonzero(np.r_[True, d_key[1:] != d_key[:-1]])
     d_rank = np.arange(len(d_key)) - np.repeat(starts, np.diff(np.r_[starts, len(d_key)]))
     top = d_rank < MAX_DETS[-1]  # COCOeval keeps maxDets[-1] per (image, class)
@@ -247,12 +242,17 @@ def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = 
 
 
 def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike[str],
-                   by: tuple[str, ...] = (), nproc: int | None = None, keep_labels: bool = False) -> EvalReport:
+                   by: tuple[str, ...] = (), nproc: int | None = None) -> EvalReport:
     """Evaluate a Scalabel prediction file against a det_20 label file.
 
     ``by`` names frame attributes (weather, scene, timeofday): the same metrics are computed
     on each subset of frames sharing a value. ``nproc`` sets the matching threads.
     """
+    return _evaluate_files(gt_path, pred_path, by, nproc)[0]
+
+
+def _evaluate_files(gt_path, pred_path, by, nproc) -> tuple[EvalReport, DetLabels, DetLabels, Matching]:
+    """evaluate_files, also handing back the labels and the matching (the report reuses them)."""
 
     for cond in by:
         if cond not in FRAME_CONDITIONS:
@@ -281,9 +281,7 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
            for labels in (gt, pred) if labels.labels_without_id])
     for cond in by:
         report.by[cond] = metrics_by_condition(gt, matching, cond)
-    if keep_labels:  # for the report, which needs them again
-        report.labels = (gt, pred, matching)
-    return report
+    return report, gt, pred, matching
 
 
 def _zoo_model_of(pred_path: Path, run_record: dict | None, workspace=None):
@@ -334,36 +332,33 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
                                 if ran_on == "test" else f"; use --set {ran_on}"))
         gt = label_path(workspace.data_root(), split)
     started = time.perf_counter()
-    result = evaluate_files(gt, predictions, tuple(dict.fromkeys(by)), nproc, keep_labels=report is not None)
+    result, truth, pred, matching = _evaluate_files(gt, predictions, tuple(dict.fromkeys(by)), nproc)
     result.seconds = time.perf_counter() - started
     if report is not None:
         from .report import analyse, write_report
 
         gallery = gallery or (record or {}).get("gallery")
-        truth, pred, matching = result.labels
         analysis = analyse(truth, pred, run_id or Path(predictions).name,
                            Path(gallery).resolve() if gallery else None, matching=matching,
                            metrics=result.metrics, by=result.by)
         result.errors = analysis.errors
         result.report_index = write_report([analysis], report, f"bddet eval: {run_id or predictions} vs "
                                            f"{Path(gt).name}").index
-        result.labels = None
-    report = result
-    report.run_id = run_id
-    report.model = _zoo_model_of(Path(predictions), record, workspace)
-    if report.model is not None and split == "val" and report.model.ap_val is not None:
-        report.published_ap = report.model.ap_val
+    result.run_id = run_id
+    result.model = _zoo_model_of(Path(predictions), record, workspace)
+    if result.model is not None and split == "val" and result.model.ap_val is not None:
+        result.published_ap = result.model.ap_val
     if out is not None:
-        write_official_json(report.metrics, out)
+        write_official_json(result.metrics, out)
     if workspace is not None:
-        overall = report.metrics.overall
-        report.record_id = record_run(workspace, "eval_results", "eval", {
+        overall = result.metrics.overall
+        result.record_id = record_run(workspace, "eval_results", "eval", {
             "run": run_id, "predictions": str(predictions), "gt": str(gt), "set": split,
-            "model": report.model.name if report.model else None,
+            "model": result.model.name if result.model else None,
             **{m: _manifest_number(overall[m]) for m in ("AP", "AP50", "AP75", "AR100")},
-            "by": {c: {v: _manifest_number(m.overall["AP"]) for v, m in vals.items()} for c, vals in report.by.items()},
+            "by": {c: {v: _manifest_number(m.overall["AP"]) for v, m in vals.items()} for c, vals in result.by.items()},
             "out": str(out) if out else None, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, make_current=False)
-    return report
+    return result
 
 
 def _manifest_number(value: float) -> float | None:

@@ -55,12 +55,11 @@ def confusion_matrix(gt, pred, score_thr: float = CONFUSION_SCORE, iou_thr: floa
     object no detection took: missed). Each image: detections in score order take the untaken
     object of any class with the highest IoU; crowd and ignored objects take no part.
     """
-    from .tide import _iou, _xywh
+    from .visualize import iou_matrix
 
     k_bg = len(CLASSES)
     out = np.zeros((k_bg + 1, k_bg + 1), dtype=np.int64)
     gb, pb = gt.frame_bounds(), pred.frame_bounds()
-    g_xywh, p_xywh = _xywh(gt.box), _xywh(pred.box)
     for fi, name in enumerate(gt.names):
         g = np.arange(gb[fi], gb[fi + 1])
         g = g[~gt.ignore[g]]
@@ -68,7 +67,7 @@ def confusion_matrix(gt, pred, score_thr: float = CONFUSION_SCORE, iou_thr: floa
         p = np.arange(pb[pf], pb[pf + 1]) if pf is not None else np.zeros(0, dtype=int)
         p = p[pred.score[p] >= score_thr]
         p = p[np.argsort(-pred.score[p], kind="stable")]
-        ious = _iou(p_xywh[p], g_xywh[g])
+        ious = iou_matrix(pred.box[p], gt.box[g], np.zeros(len(g), dtype=bool))
         taken = np.zeros(len(g), dtype=bool)
         for i in range(len(p)):
             cand = np.where(taken, -1.0, ious[i]) if len(g) else np.zeros(0)
@@ -139,11 +138,8 @@ def _pr_figure(runs: Sequence[RunAnalysis]) -> str:
         ax.set_xlabel("recall")
     for ax in axes[:, 0]:
         ax.set_ylabel("precision")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    for ax in axes.flat:
-        if ax.get_legend_handles_labels()[0]:
-            handles, labels = ax.get_legend_handles_labels()
-            break
+    # the legend of the first panel that has curves (a class without ground truth has none)
+    handles, labels = next((ax.get_legend_handles_labels() for ax in axes.flat if ax.get_lines()), ([], []))
     fig.legend(handles, labels, loc="upper center", ncol=max(3, len(runs)), frameon=False)
     return _png(fig)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from .coco_match import coco_xywh
 from .data.categories import CLASSES
 
 ERROR_TYPES = ("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")
@@ -36,24 +37,6 @@ class ErrorBreakdown:
     per_class: dict[str, dict[str, float]]          # class -> error type -> AP50 of that class gained
     counts: dict[str, int]                          # error type -> how many
     frames_by_error: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # worst frames first
-
-
-def _xywh(box: np.ndarray) -> np.ndarray:
-    return np.stack([box[:, 0], box[:, 1], box[:, 2] - box[:, 0] + 1, box[:, 3] - box[:, 1] + 1], axis=1)
-
-
-def _iou(d: np.ndarray, g: np.ndarray, crowd: bool = False) -> np.ndarray:
-    """maskApi bbIou on [x, y, w, h] boxes: (len(d), len(g)); ``crowd`` divides by the detection's area."""
-    if len(d) == 0 or len(g) == 0:
-        return np.zeros((len(d), len(g)))
-    w = np.minimum((d[:, 0] + d[:, 2])[:, None], (g[:, 0] + g[:, 2])[None]) - np.maximum(d[:, 0][:, None], g[:, 0][None])
-    h = np.minimum((d[:, 1] + d[:, 3])[:, None], (g[:, 1] + g[:, 3])[None]) - np.maximum(d[:, 1][:, None], g[:, 1][None])
-    ok = (w > 0) & (h > 0)
-    inter = np.where(ok, w * h, 0.0)
-    da = (d[:, 2] * d[:, 3])[:, None]
-    union = da if crowd else da + (g[:, 2] * g[:, 3])[None] - inter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(ok, inter / union, 0.0)
 
 
 def _ap(scores: np.ndarray, positives: np.ndarray, n_gt: float) -> float:
@@ -207,8 +190,8 @@ def error_breakdown(gt, pred) -> ErrorBreakdown:
     kind = np.full(n, -1, dtype=np.int8)
     target = np.full(n, -1, dtype=np.int64)
     gt_used = np.zeros(len(gt), dtype=np.bool_)
-    _classify(p_off, p_ord, np.ascontiguousarray(_xywh(pred.box)), pred.cls, gt_bounds,
-              np.ascontiguousarray(_xywh(gt.box)), gt.cls, gt.ignore, POS_THRESHOLD, BG_THRESHOLD,
+    _classify(p_off, p_ord, np.ascontiguousarray(coco_xywh(pred.box)), pred.cls, gt_bounds,
+              np.ascontiguousarray(coco_xywh(gt.box)), gt.cls, gt.ignore, POS_THRESHOLD, BG_THRESHOLD,
               state, kind, target, gt_used)
     slot_frame = np.repeat(np.arange(len(gt.names)), np.diff(p_off))
     p_cls, p_score = pred.cls[p_ord], pred.score[p_ord]

@@ -12,7 +12,6 @@ folder or over HTTP, so a colleague's bddet fetches and checks the model as a zo
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -23,6 +22,7 @@ from typing import Iterator
 import yaml
 
 from .atomic_write import atomic_write_bytes, atomic_write_text
+from .download import md5_of
 from .errors import BddetError
 from .zoo import ZooModel, list_models, sample_models
 
@@ -98,6 +98,18 @@ def user_models(workspace=None) -> tuple[ZooModel, ...]:
     return tuple(found.values())
 
 
+def filter_user_models(text: str | None = None, family: str | None = None, sort: str = "zoo",
+                       workspace=None) -> list[ZooModel]:
+    """Your models whose name contains ``text`` and family ``family``, ordered as zoo.filter_models."""
+    models = [m for m in user_models(workspace)
+              if (not text or text.lower() in m.name) and (not family or family.lower() in m.family.lower())]
+    if sort in ("ap_val", "ap_test"):  # best first; no recorded AP last
+        models.sort(key=lambda m: -(getattr(m, sort) if getattr(m, sort) is not None else -1))
+    elif sort == "name":
+        models.sort(key=lambda m: m.name)
+    return models
+
+
 def check_name(name: str, workspace=None, replace_existing: bool = False) -> None:
     """A new user model's name: well formed, never a published name, not taken unless replacing."""
     if not _NAME_RE.match(name):
@@ -134,14 +146,6 @@ def _edit_catalogue(workspace, scope: str) -> Iterator[tuple[list, Path]]:
         yield entries, path
         atomic_write_text(path, "# bddet: your own models (bddet models add / import)\n"
                           + yaml.safe_dump({"models": entries}, sort_keys=False, allow_unicode=True))
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _freeze_config(config: Path, out: Path) -> dict:
@@ -250,7 +254,7 @@ def add_model(name: str, *, workspace=None, from_run: str | None = None, config:
     try:
         facts = _freeze_config(config_path, staged_config)
         params = _check_builds_and_fits(staged_config, weights_path)
-        md5 = _md5(weights_path)
+        md5 = md5_of(weights_path)
         final_weights.parent.mkdir(parents=True, exist_ok=True)
         part = final_weights.with_name(final_weights.name + ".part")
         shutil.copyfile(weights_path, part)
@@ -299,8 +303,9 @@ def export_model(name: str, out: str | os.PathLike[str], *, workspace=None) -> P
     if not weights.is_file():
         raise UserModelError(f"{model.name}: its weights are not in the cache ({weights}); "
                              f"run `bddet download {model.name}` first")
-    if model.md5 and _md5(weights) != model.md5:
-        raise UserModelError(f"{weights}: MD5 {_md5(weights)} differs from the catalogue's {model.md5}")
+    actual = md5_of(weights)
+    if model.md5 and actual != model.md5:
+        raise UserModelError(f"{weights}: MD5 {actual} differs from the catalogue's {model.md5}")
     out = Path(out).expanduser()
     (out / "models").mkdir(parents=True, exist_ok=True)
     (out / "configs").mkdir(parents=True, exist_ok=True)

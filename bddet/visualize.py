@@ -72,7 +72,7 @@ class VisReport:
         return [self.out_dir / item.picture for item in self.items]
 
 
-def _iou_matrix(dets: np.ndarray, gts: np.ndarray, crowd: np.ndarray) -> np.ndarray:
+def iou_matrix(dets: np.ndarray, gts: np.ndarray, crowd: np.ndarray) -> np.ndarray:
     """IoU as the evaluator computes it: +1 widths, crowd regions as intersection over detection."""
     import numpy as np
 
@@ -102,7 +102,7 @@ def match_outcomes(det_box, det_cls, det_score, gt_box, gt_cls, gt_ignore, iou_t
         d_idx = np.flatnonzero(det_cls == k)
         g_idx = np.flatnonzero(gt_cls == k)
         d_idx = d_idx[np.argsort(-det_score[d_idx], kind="mergesort")]
-        ious = _iou_matrix(det_box[d_idx], gt_box[g_idx], gt_ignore[g_idx])
+        ious = iou_matrix(det_box[d_idx], gt_box[g_idx], gt_ignore[g_idx])
         taken = np.zeros(len(g_idx), dtype=bool)
         for row, d in enumerate(d_idx):
             cand = (ious[row] >= iou_thr) & ~taken & ~gt_ignore[g_idx]

@@ -18,6 +18,10 @@ EXAMPLE = ("Example:  bddet models swin --sort ap_val     bddet models --family 
 SORT_KEYS = ("zoo", "name", "ap_val", "ap_test")
 
 
+def tick(flag: bool) -> str:
+    return "✓" if flag else ""
+
+
 def list_command(
     filter_text: Annotated[Optional[str], typer.Argument(metavar="[FILTER]", help="Show models whose name contains this.")] = None,
     family: Annotated[Optional[str], typer.Option("--family", "-f", help="Only this family (e.g. 'swin', 'Cascade R-CNN').")] = None,
@@ -27,7 +31,7 @@ def list_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """List the published BDD100K detection models with their recipe and published AP, then yours."""
-    from ..user_models import user_models
+    from ..user_models import filter_user_models
     from ..workspace import find_workspace_or_none
     from ..zoo import filter_models
 
@@ -35,26 +39,19 @@ def list_command(
         raise typer.BadParameter(f"must be one of {', '.join(SORT_KEYS)}", param_hint="--sort")
     models = filter_models(filter_text, family, sort)
     if markdown:  # the README's table: the published zoo only
-        tick = lambda flag: "✓" if flag else ""  # noqa: E731
         rows = [(f"`{m.alias}`", m.family, m.network, m.backbone, m.schedule, tick(m.ms_train), tick(m.fp16),
                  fmt_number(m.ap_val), fmt_number(m.ap_test), f"[config]({m.config})")
                 for m in models]
         console.file.write(markdown_table(["Model", "Family", "Network", "Backbone", "Schedule", "MS-train",
                                            "FP16", "AP val", "AP test", "Config"], rows) + "\n")
         return
-    mine = [m for m in user_models(find_workspace_or_none(workspace))
-            if (not filter_text or filter_text.lower() in m.name) and (not family or family.lower() in m.family.lower())]
-    if sort in ("ap_val", "ap_test"):
-        mine.sort(key=lambda m: -(getattr(m, sort) or -1))
-    elif sort == "name":
-        mine.sort(key=lambda m: m.name)
+    mine = filter_user_models(filter_text, family, sort, workspace=find_workspace_or_none(workspace))
     if as_json:
         print_json([m.to_dict() for m in (*models, *mine)])
         return
     if not models and not mine:
         console.print("no model matches", style="yellow")
         raise typer.Exit(1)
-    tick = lambda flag: "✓" if flag else ""  # noqa: E731
     # Network and backbone are part of every zoo name; the rest shows through --json.
     rows = [(m.alias, m.schedule, tick(m.ms_train), tick(m.fp16), fmt_number(m.ap_val), fmt_number(m.ap_test))
             for m in models]

@@ -145,6 +145,10 @@ def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLa
 _NO_SCORE = object()
 
 
+def _where_box(name: str, li: int, x1: float, y1: float, x2: float, y2: float) -> str:
+    return f"frame '{name}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
+
+
 class _Builder:
     """Collects frames and boxes into DetLabels; the checks both readers share live here."""
 
@@ -193,7 +197,7 @@ class _Builder:
         if x2 - x1 + 1 <= 0 or y2 - y1 + 1 <= 0:
             self.degenerate += 1
             if self.degenerate == 1:
-                self.first_degenerate = f"frame '{name}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
+                self.first_degenerate = _where_box(name, li, x1, y1, x2, y2)
         cls, ignored = mapped
         if attrs and not ignored:
             ignored = _flag(attrs.get("crowd", False)) or _flag(attrs.get("ignored", False))
@@ -299,7 +303,7 @@ def _parse_typed(raw: bytes, path: Path, predictions: bool) -> DetLabels | None:
         k = int(np.argmax(degenerate))
         fi, li = where[k]
         x1, y1, x2, y2 = boxes[k].tolist()
-        first = f"frame '{out.names[fi]}' label #{li} (x1={x1:g}, y1={y1:g}, x2={x2:g}, y2={y2:g})"
+        first = _where_box(out.names[fi], li, x1, y1, x2, y2)
     return DetLabels(
         path=path, names=out.names, attributes=out.attributes,
         frame=np.fromiter((w[0] for w in where), dtype=np.int64, count=n), cls=cls, box=boxes, ignore=ignore,
