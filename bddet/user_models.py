@@ -47,6 +47,15 @@ class AddResult:
     config: Path           # the frozen config, in the cache
 
 
+@dataclass
+class ExportResult:
+    """An exported model: the mirror folder, its catalogue.yaml and the model."""
+
+    folder: Path
+    catalogue: Path
+    model: ZooModel
+
+
 def user_catalogue_path() -> Path:
     """The per-user catalogue: $BDDET_USER_MODELS, else $XDG_CONFIG_HOME/bddet/models.yaml."""
     if os.environ.get(USER_FILE_ENV):
@@ -282,6 +291,7 @@ def _write_entry(model: ZooModel, workspace, scope: str) -> Path:
 
 
 def resolve_user_model(name: str, workspace=None) -> ZooModel:
+    """One of your models by name or prefix; a published name is an error here."""
     from .zoo import resolve_model_name
 
     model = resolve_model_name(name, user_models(workspace))
@@ -290,8 +300,8 @@ def resolve_user_model(name: str, workspace=None) -> ZooModel:
     return model
 
 
-def export_model(name: str, out: str | os.PathLike[str], *, workspace=None) -> Path:
-    """Write one of your models into ``out`` in the mirror layout; return its catalogue.yaml.
+def export_model(name: str, out: str | os.PathLike[str], *, workspace=None) -> ExportResult:
+    """Write one of your models into ``out`` in the mirror layout.
 
     The folder, served over HTTP or copied, is a mirror that ``import_models`` reads. Models
     exported into the same folder share its catalogue.yaml.
@@ -320,7 +330,7 @@ def export_model(name: str, out: str | os.PathLike[str], *, workspace=None) -> P
     entries = [e for e in existing if e.get("name") != model.name] + [entry]
     atomic_write_text(catalogue, "# bddet models in the mirror layout: `bddet models import <this folder or its URL>`\n"
                       + yaml.safe_dump({"models": entries}, sort_keys=False, allow_unicode=True))
-    return catalogue
+    return ExportResult(out, catalogue, model)
 
 
 def _read_catalogue_text(text: str, where: str) -> list[dict]:

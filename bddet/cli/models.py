@@ -93,9 +93,10 @@ def export_command(
     from ..user_models import export_model
     from ..workspace import find_workspace_or_none
 
-    catalogue = export_model(name, out_dir, workspace=find_workspace_or_none(workspace))
-    info(f"exported {name} to {out_dir}; `bddet models import {out_dir}` (or its URL) adds it elsewhere")
-    console.print(str(catalogue), highlight=False, soft_wrap=True)
+    result = export_model(name, out_dir, workspace=find_workspace_or_none(workspace))
+    info(f"exported {result.model.name} to {result.folder}; `bddet models import {result.folder}` (or its URL) "
+         "adds it elsewhere")
+    console.print(str(result.catalogue), highlight=False, soft_wrap=True)
 
 
 def import_command(
