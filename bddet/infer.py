@@ -10,6 +10,7 @@ skips the images, by name, that any earlier part already holds.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import time
@@ -23,6 +24,8 @@ from .errors import BddetError
 
 PARTS_DIR = ".parts"
 RESULT_NAME = "det.json"
+VIDEOS_NAME = "videos.json"     # beside det.json when frames came from videos
+VIDEO_SETTINGS = "video-settings.json"
 
 
 class InferError(BddetError):
@@ -50,6 +53,8 @@ class InferRequest:
     skip_unreadable: bool = False
     cfg_options: dict = field(default_factory=dict)
     on_progress: ProgressCallback | None = None
+    every: int | None = None
+    fps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class InferResult:
     out_dir: Path
     images: int                  # frames written
     detections: int
-    skipped: list[str]           # "path: why" of unreadable images left out (skip_unreadable)
+    skipped: list[str]           # "path: why" of unreadable images and videos left out (skip_unreadable)
     seconds: float
     model: str | None            # zoo name, or None for a config file of one's own
     config: Path
@@ -83,7 +88,7 @@ class InferResult:
 
 
 class _Items:
-    """Dataset items with their index; an unreadable image becomes an error record, not a crash."""
+    """Dataset items by frame name; an unreadable image becomes an error record, not a crash."""
 
     def __init__(self, dataset, indices: list[int]) -> None:
         self.dataset, self.indices = dataset, indices
@@ -95,16 +100,17 @@ class _Items:
         from .data.image_files import image_file_problem
 
         i = self.indices[k]
+        name = self.dataset.frame_name(i)
         path = self.dataset.get_data_info(i)["img_path"]
         problem = image_file_problem(path)
         if problem:
-            return i, None, f"{path}: {problem}"
+            return name, None, f"{path}: {problem}"
         try:
-            return i, self.dataset[i], None
+            return name, self.dataset[i], None
         except Exception as e:  # noqa: BLE001 - sorted out below
             if _decodes(path):
                 raise InferError(f"{path}: preparing the image failed ({type(e).__name__}: {e})") from None
-            return i, None, f"{path}: cannot be decoded as an image (damaged, or an encoding the decoder lacks)"
+            return name, None, f"{path}: cannot be decoded as an image (damaged, or an encoding the decoder lacks)"
 
 
 def _decodes(path: str) -> bool:
@@ -129,10 +135,10 @@ def _quiet_worker(_worker_id: int) -> None:
 def _collate(batch):
     from mmengine.dataset import pseudo_collate
 
-    good = [(i, d) for i, d, err in batch if err is None]
-    errors = [(i, err) for i, _, err in batch if err is not None]
+    good = [(name, d) for name, d, err in batch if err is None]
+    errors = [(name, err) for name, _, err in batch if err is not None]
     data = pseudo_collate([d for _, d in good]) if good else None
-    return [i for i, _ in good], data, errors
+    return [name for name, _ in good], data, errors
 
 
 def _read_parts(parts: Path) -> tuple[dict[str, dict], dict[str, str]]:
@@ -206,6 +212,26 @@ def _detections(results, thr: float) -> list[tuple]:
     return out
 
 
+def videos_record(src: ImageSource, req: InferRequest) -> dict:
+    """The videos of a run: file, name, rate, size and the source frame behind each frameIndex."""
+    return {"every": req.every, "fps": req.fps, "videos": [
+        {"videoName": v.name, "path": v.probe.path, "fps": str(v.probe.fps), "frames": v.probe.frames,
+         "width": v.probe.width, "height": v.probe.height, "kept": list(v.kept)} for v in src.videos]}
+
+
+def _check_video_settings(parts: Path, req: InferRequest, rank: int) -> None:
+    """A resumed run must keep the frames it started with: frame k means one source frame."""
+    import orjson
+
+    settings = {"every": req.every, "fps": req.fps}
+    path = parts / VIDEO_SETTINGS
+    if req.resume and path.is_file():
+        before = orjson.loads(path.read_bytes())
+        if before != settings:
+            was = ", ".join(f"--{k} {v}" for k, v in before.items() if v is not None) or "every frame"
+            raise InferError(f"--resume: the run being resumed kept {was}; give the same frame selection")
+
+
 def run_inference_rank(req: InferRequest) -> RankSummary | None:
     """Run this process's shard; rank 0 merges all shards into det.json and returns a summary.
 
@@ -235,32 +261,59 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         # The loader hands over pinned batches: their copy to the GPU can overlap with the
         # launches that follow instead of blocking the one thread that feeds the GPU.
         preprocessor.setdefault("non_blocking", True)
-    dataset = DATASETS.build(dict(type="BDD100KDetDataset", data_root=src.data_root, ann_file=src.ann_file,
-                                  data_prefix=dict(img=src.img_prefix), test_mode=True,
-                                  pipeline=cfg.test_dataloader.dataset.pipeline,
-                                  image_names=list(src.names) if src.names is not None else None))
-    n = len(dataset)
-    if n == 0:
+    dataset = None
+    if src.names is None or src.names:  # a set, or some images among the inputs
+        dataset = DATASETS.build(dict(type="BDD100KDetDataset", data_root=src.data_root, ann_file=src.ann_file,
+                                      data_prefix=dict(img=src.img_prefix), test_mode=True,
+                                      pipeline=cfg.test_dataloader.dataset.pipeline,
+                                      image_names=list(src.names) if src.names is not None else None))
+    image_names = [dataset.frame_name(i) for i in range(len(dataset))] if dataset is not None else []
+    names = src.output_order(image_names)
+    if not names:
         raise InferError(f"{src.description or src.data_root}: no images to run on")
     out = Path(req.out_dir)
     parts = out / PARTS_DIR
     done, skipped_before = _read_parts(parts) if req.resume else ({}, {})
-    names = [dataset.frame_name(i) for i in range(n)]
-    todo = [i for i in range(n) if names[i] not in done and names[i] not in skipped_before][rank::world]
+    if src.videos:
+        _check_video_settings(parts, req, rank)
+    finished = done.keys() | skipped_before.keys()
+    todo = [i for i, name in enumerate(image_names) if name not in finished][rank::world]
+    video_todo = [[k for k, name in enumerate(v.frame_names()) if name not in finished] for v in src.videos]
+    total = len(todo) + sum(len(t) for t in video_todo) // world  # this rank's share, for the progress bar
     if workers is None:  # up to 4 decoding processes per rank, within the machine's cores
         workers = min(4, max(1, (os.cpu_count() or 1) // world))
-    loader = torch.utils.data.DataLoader(_Items(dataset, todo), batch_size=batch_size, num_workers=workers,
-                                         collate_fn=_collate, shuffle=False, pin_memory=device == "cuda",
-                                         worker_init_fn=_quiet_worker if workers else None)
+    loaders = []
+    # Images and videos each get their own loader (and half the workers when both are there).
+    video_workers = workers - (workers + 1) // 2 if (todo and any(video_todo)) else workers
+    image_workers = workers - video_workers if any(video_todo) else workers
+    if todo:
+        loaders.append(torch.utils.data.DataLoader(
+            _Items(dataset, todo), batch_size=batch_size, num_workers=image_workers, collate_fn=_collate,
+            shuffle=False, pin_memory=device == "cuda", worker_init_fn=_quiet_worker if image_workers else None))
+    if any(video_todo):
+        from .infer_video import VideoFrames, video_chunks, video_pipeline
+
+        chunks = video_chunks(src.videos, video_todo, world, rank, video_workers)
+        total = len(todo) + sum(len(c[1]) for c in chunks)
+        if chunks:
+            loaders.append(torch.utils.data.DataLoader(
+                VideoFrames(src.videos, chunks, video_pipeline(cfg.test_dataloader.dataset.pipeline)),
+                batch_size=batch_size, num_workers=min(video_workers, len(chunks)), collate_fn=_collate,
+                pin_memory=device == "cuda",
+                worker_init_fn=_quiet_worker if min(video_workers, len(chunks)) else None))
     # The workers start decoding now, while the weights load and the GPU starts up; forking them
     # before CUDA is initialised also keeps the GPU context out of the children.
-    batches = iter(loader)
+    batches = itertools.chain.from_iterable([iter(loader) for loader in loaders])
     model = _build_model(cfg, req.weights, dev)
     # Only with the images and the weights known to be usable is the output folder touched.
     if rank == 0:
         if not req.resume and parts.exists():
             shutil.rmtree(parts)
         parts.mkdir(parents=True, exist_ok=True)
+        if src.videos:
+            from .atomic_write import atomic_write_bytes
+
+            atomic_write_bytes(parts / VIDEO_SETTINGS, orjson.dumps({"every": req.every, "fps": req.fps}))
     if world > 1:
         dist.barrier()
     part_file = parts / f"part-{rank}-of-{world}-{os.getpid()}.jsonl"
@@ -268,42 +321,50 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     autocast = (torch.autocast("cuda", dtype=torch.float16) if (req.fp16 and device == "cuda")
                 else contextlib.nullcontext())
     processed = 0
+    image_set = set(image_names)
+    video_frames = {name: (v.name, k) for v in src.videos for k, name in enumerate(v.frame_names())}
     with open(part_file, "ab") as sink, torch.inference_mode(), autocast:
-        for indices, data, errors in batches:
-            for i, err in errors:
+        for batch_names, data, errors in batches:
+            for name, err in errors:
                 if not req.skip_unreadable:
-                    raise InferError(f"unreadable image {err} (pass --skip-unreadable to go on without it)")
-                sink.write(orjson.dumps({"name": names[i], "error": err}) + b"\n")
+                    what = "video" if name not in image_set else "image"
+                    raise InferError(f"unreadable {what} {err} (pass --skip-unreadable to go on without it)")
+                sink.write(orjson.dumps({"name": name, "error": err}) + b"\n")
             if data is not None:
                 try:
                     results = model.test_step(data)
                 except torch.OutOfMemoryError:
                     raise InferError(f"the GPU ran out of memory at {batch_size} images per batch; pass a smaller "
                                      "--batch-size (add --resume to keep what is done)") from None
-                for i, (boxes, scores, labels) in zip(indices, _detections(results, thr)):
-                    frame = detections_to_frame(names[i], boxes, scores, labels)
+                for name, (boxes, scores, labels) in zip(batch_names, _detections(results, thr)):
+                    frame = detections_to_frame(name, boxes, scores, labels)
+                    if name in video_frames:
+                        frame["videoName"], frame["frameIndex"] = video_frames[name]
                     sink.write(orjson.dumps({"frame": frame}) + b"\n")
             sink.flush()
-            processed += len(indices) + len(errors)
+            processed += len(batch_names) + len(errors)
             if req.on_progress and rank == 0:
-                req.on_progress(processed, len(todo))
+                req.on_progress(processed, total)
     if world > 1:
         dist.barrier()
     summary = None
     if rank == 0:
         frames, skipped = _read_parts(parts)
-        missing = [i for i in range(n) if names[i] not in frames and names[i] not in skipped]
+        missing = [name for name in names if name not in frames and name not in skipped]
         if missing:
-            raise InferError(f"{len(missing)} images have no result (first: {dataset.get_data_info(missing[0])['img_path']})")
+            raise InferError(f"{len(missing)} frames have no result (first: {missing[0]})")
         # only the current images, each once, in dataset order (parts may hold images since removed)
         merged = number_labels([frames[name] for name in names if name in frames])
         from .atomic_write import atomic_write_bytes
 
+        if src.videos:  # what `bddet vis --video` needs to find each frame in its video again
+            atomic_write_bytes(out / VIDEOS_NAME, orjson.dumps(videos_record(src, req), option=orjson.OPT_INDENT_2))
         atomic_write_bytes(out / RESULT_NAME, orjson.dumps(merged))
         shutil.rmtree(parts)
         summary = RankSummary(predictions=out / RESULT_NAME, images=len(merged),
                               detections=sum(len(f["labels"]) for f in merged),
-                              skipped=tuple(skipped[name] for name in names if name in skipped),
+                              # one line per problem: a video that failed gives the same line for each frame left
+                              skipped=tuple(dict.fromkeys(skipped[name] for name in names if name in skipped)),
                               seconds=round(time.perf_counter() - started, 2))
     if world > 1:
         dist.barrier()
@@ -391,13 +452,17 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
           device: str | None = None, batch_size: int | None = None, workers: int | None = None, fp16: bool = False,
           score_thr: float | None = None, out: str | os.PathLike[str] | None = None, resume: bool = False,
           skip_unreadable: bool = False, cfg_options: dict | None = None, dist: DistSettings | None = None,
+          every: int | None = None, fps: float | None = None,
           on_progress: ProgressCallback | None = None, on_message: MessageCallback | None = None) -> InferResult:
     """Detect objects with a zoo model (or a config and checkpoint) and write Scalabel det.json.
 
     ``workspace`` (a Workspace) supplies the current model, its downloaded weights, the data
     root for ``split`` and a default output folder, and gets the run recorded; without one,
-    pass ``images``, ``weights`` and ``out``. ``images`` is a folder, or image files and glob
-    patterns. ``dist`` spreads the work over processes and machines (``device`` there too).
+    pass ``images``, ``weights`` and ``out``. ``images`` is a folder, or image and video files
+    and glob patterns (videos: mp4, mov, avi, mkv). A video's kept frames (all; ``every`` K-th;
+    or ``fps`` per second) become frames named ``<videoName>-<frameIndex + 1:07d>.jpg`` with
+    ``videoName`` and ``frameIndex``, and ``videos.json`` beside det.json records where each
+    came from. ``dist`` spreads the work over processes and machines (``device`` there too).
     ``on_progress(done, total)`` is called by rank 0 as images finish; with several processes
     it must be picklable (a module-level function or class). ``on_message(level, line)``
     hears what a user should be told before the run ends. Raises InferError (or another
@@ -420,8 +485,11 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
     config, weights_path, model_name, trained, warnings = resolve_weights(workspace, model, weights)
     for line in warnings:
         say("warning", line)
+    if (every is not None or fps is not None) and not images:
+        raise InferError("--every and --fps apply to videos given with --images")
+    probe_skipped: list[str] = []
     if images:
-        source = images_source([str(i) for i in images])
+        source, probe_skipped = images_source([str(i) for i in images], every, fps, skip_unreadable)
     else:
         if workspace is None:
             raise InferError("without a workspace, give images (a folder, files or patterns) and an output folder")
@@ -464,7 +532,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
     request = InferRequest(config=str(config), weights=str(weights_path), source=source, out_dir=str(out_dir),
                            device=device, batch_size=batch_size, workers=workers, fp16=fp16, score_thr=score_thr,
                            resume=resume, skip_unreadable=skip_unreadable, cfg_options=dict(cfg_options or {}),
-                           on_progress=on_progress)
+                           on_progress=on_progress, every=every, fps=fps)
     if on_progress is not None and settings.world_size > 1:
         import pickle
 
@@ -487,7 +555,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
                            seconds=0.0, model=model_name, config=Path(config), weights=Path(weights_path),
                            device=device, processes=settings.world_size, warnings=warnings)
     result = InferResult(predictions=summary.predictions, out_dir=out_dir, images=summary.images,
-                         detections=summary.detections, skipped=list(summary.skipped), seconds=summary.seconds,
+                         detections=summary.detections, skipped=probe_skipped + list(summary.skipped), seconds=summary.seconds,
                          model=model_name, config=Path(config), weights=Path(weights_path), device=device,
                          processes=settings.world_size, warnings=warnings)
     if workspace is not None:
@@ -496,6 +564,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
             "set": split if not images else None, "images": [str(i) for i in images] if images else None,
             "image_root": str(Path(source.data_root) / source.img_prefix),
             "output": str(out_dir), "predictions": str(summary.predictions), "image_count": summary.images,
+            "videos": str(out_dir / VIDEOS_NAME) if source.videos else None,
             "skipped": len(summary.skipped), "seconds": summary.seconds, "processes": settings.world_size,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
     return result

@@ -97,16 +97,16 @@ class ImageProgress:
     its label), so the library can hand it to rank 0 of a multi-process run, where it draws.
     """
 
-    def __init__(self, label: str) -> None:
-        self._label = label
+    def __init__(self, label: str, unit: str = "img") -> None:
+        self._label, self._unit = label, unit
         self._progress = None
         self._task = None
 
     def __getstate__(self) -> dict:
-        return {"_label": self._label}
+        return {"_label": self._label, "_unit": self._unit}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["_label"])
+        self.__init__(state["_label"], state.get("_unit", "img"))
 
     def __enter__(self) -> "ImageProgress":
         return self
@@ -135,7 +135,7 @@ class ImageProgress:
             self._task = self._progress.add_task(self._label, total=total, rate="")
             self._start, self._first = now, done
         elapsed = now - self._start
-        rate = f"{(done - self._first) / elapsed:.1f} img/s" if elapsed > 0 and done > self._first else ""
+        rate = f"{(done - self._first) / elapsed:.1f} {self._unit}/s" if elapsed > 0 and done > self._first else ""
         self._progress.update(self._task, completed=done, total=total, rate=rate)
         if done >= total:
             self.close()

@@ -13,14 +13,19 @@ from ._output import ImageProgress, info, say, warn
 RESUMABLE = True  # an interrupted run continues with --resume
 NAME = "infer"
 EXAMPLE = ("Example:  bddet infer --gpus 4      bddet infer cascade_rcnn_swin-t --images ~/dashcam/*.jpg "
-           "--device cpu --out preds/")
+           "--device cpu --out preds/      bddet infer --images drive.mov --fps 5")
 
 
 def command(
     model: Annotated[Optional[str], typer.Argument(help="Zoo model or config (default: the current model).")] = None,
     split: Annotated[Optional[str], typer.Option("--set", help="BDD100K split: val, test or train (default val).")] = None,
     images: Annotated[Optional[List[str]], typer.Option(
-        "--images", help="A folder, image files or glob patterns instead of a split (repeatable).")] = None,
+        "--images", help="A folder, image or video files (mp4, mov, avi, mkv) or glob patterns instead of a "
+                         "split (repeatable).")] = None,
+    every: Annotated[Optional[int], typer.Option(
+        "--every", min=1, help="Videos: keep every K-th frame.")] = None,
+    fps: Annotated[Optional[float], typer.Option(
+        "--fps", min=0.001, help="Videos: keep F frames per second (the first of each 1/F s).")] = None,
     weights: Annotated[Optional[str], typer.Option(
         "--weights", help="Checkpoint file or `bddet train` run id (default: the model's downloaded weights).")] = None,
     gpus: GpusOpt = 1,
@@ -45,11 +50,14 @@ def command(
 ) -> None:
     """Detect objects with a zoo model and write det.json in the Scalabel format the evaluator takes."""
     from ..config import parse_cfg_options
+    from ..data.video_files import is_video
     from ..infer import infer
     from ..workspace import find_workspace, find_workspace_or_none
 
     if split and images:
         raise typer.BadParameter("give either --set or --images", param_hint="--set/--images")
+    if every is not None and fps is not None:
+        raise typer.BadParameter("give one of them", param_hint="--every/--fps")
     if split not in (None, "val", "test", "train"):
         raise typer.BadParameter("val, test or train", param_hint="--set")
     overrides = parse_cfg_options(cfg_options)  # a bad pair fails here, in one line, before any process starts
@@ -59,16 +67,16 @@ def command(
     if ws is None and out is None:
         raise typer.BadParameter("outside a workspace, say where the results go", param_hint="--out")
     settings = dist_settings(gpus, nnodes, node_rank, master_addr, master_port, device)
-    progress = ImageProgress("infer")
+    progress = ImageProgress("infer", unit="frames")
     with progress:
         result = infer(model, workspace=ws, split=split, images=images, weights=weights, device=device,
                        batch_size=batch_size, workers=workers, fp16=fp16, score_thr=score_thr, out=out, resume=resume,
-                       skip_unreadable=skip_unreadable, cfg_options=overrides, dist=settings,
+                       skip_unreadable=skip_unreadable, cfg_options=overrides, dist=settings, every=every, fps=fps,
                        on_progress=progress, on_message=say)
     if result.run_id is None and ws is not None and node_rank != 0:
         return  # rank 0's machine writes and records the result
     for skipped in result.skipped:
-        warn(f"skipped unreadable image {skipped}")
-    info(f"{result.images} images, {result.detections} detections in {result.seconds:.1f}s -> {result.predictions}")
+        warn(f"skipped unreadable {'video' if is_video(skipped.split(': ', 1)[0]) else 'image'} {skipped}")
+    info(f"{result.images} frames, {result.detections} detections in {result.seconds:.1f}s -> {result.predictions}")
     if result.run_id:
         info(f"recorded as {result.run_id} (current run)")

@@ -10,7 +10,8 @@ from ._options import WorkspaceOpt
 from ._output import ImageProgress, console, info, warn
 
 NAME = "vis"
-EXAMPLE = "Example:  bddet vis out/ --errors --limit 200      bddet vis pics/ --preds det.json --images ~/dashcam"
+EXAMPLE = ("Example:  bddet vis out/ --errors --limit 200      bddet vis pics/ --preds det.json --images ~/dashcam"
+           "      bddet vis out/ --video")
 
 
 def command(
@@ -24,6 +25,8 @@ def command(
     errors: Annotated[bool, typer.Option("--errors", help="Colour by outcome at IoU 0.5: TP, FP, missed.")] = False,
     sort: Annotated[str, typer.Option("--sort", help="Picture order: errors (worst first) or name.")] = "errors",
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Drawing processes.")] = None,
+    video: Annotated[bool, typer.Option("--video", help="Draw a run on videos as annotated MP4s (H.264, the "
+                                                        "source frame rate), one per video.")] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Draw predictions (and ground truth, and errors) on the images, with a gallery to browse."""
@@ -37,14 +40,17 @@ def command(
     is_file = preds is not None and names_a_file(preds)
     if not is_file:
         ws = ws or find_workspace(workspace)
-    if is_file and images is None:
-        raise typer.BadParameter("say where the images are", param_hint="--images")
     with ImageProgress("vis") as progress:
         report = visualize(Path(preds) if is_file else None, out=out_dir, images=images, gt=gt, workspace=ws,
                            run=None if is_file else preds, score_thr=score_thr, classes=class_list, limit=limit,
-                           errors=errors, sort=sort, workers=workers, on_progress=progress)
+                           errors=errors, sort=sort, workers=workers, on_progress=progress, video=video)
     if report.missing_images:
-        warn(f"{len(report.missing_images)} images could not be read and were skipped: "
+        warn(f"{len(report.missing_images)} {'inputs' if video else 'images'} could not be read and were skipped: "
              + "; ".join(report.missing_images[:5]) + (" …" if len(report.missing_images) > 5 else ""))
+    for note in report.notes:
+        warn(note)
+    if report.videos:
+        info(f"{len(report.videos)} videos ({sum(v.frames for v in report.videos)} frames) in "
+             f"{report.out_dir / 'videos'}")
     info(f"{len(report.items)} pictures in {report.out_dir}")
     console.print(f"open {report.index_html.resolve()}", highlight=False, soft_wrap=True)

@@ -120,7 +120,11 @@ def _load_json(path: Path, raw: bytes | None = None):
 
 
 def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLabels:
-    """Read a Scalabel det file: a list of frames, or ``{"frames": [...]}``.
+    """Read a Scalabel det file: a list of frames, or ``{"frames": [...]}``; or a folder of them.
+
+    A folder is read as the official reader (scalabel's ``load``) reads one: its ``*.json``
+    files, not those in subfolders, in sorted order, their frames one list (BDD100K's
+    box_track_20 labels come as one file per video).
 
     ``predictions`` requires a finite ``score`` on every box. Raises LabelError for an empty
     file, malformed JSON (line and column), unknown categories, NaN/inf coordinates, missing
@@ -129,6 +133,8 @@ def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLa
     import gc
 
     path = Path(path)
+    if path.is_dir():
+        return _read_folder(path, predictions)
     raw = _read_bytes(path)
     # Millions of small objects come and go here; the cyclic collector would walk them all
     # again and again for nothing (they hold no cycles).
@@ -140,6 +146,36 @@ def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLa
     finally:
         if enabled:
             gc.enable()
+
+
+def _read_folder(folder: Path, predictions: bool) -> DetLabels:
+    """The frames of every ``*.json`` in ``folder`` (sorted, as glob's pattern leaves out hidden files)."""
+    files = sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+    if not files:
+        raise LabelError(f"{folder}: a folder with no .json files (expected Scalabel frame lists, one per video)")
+    parts = [read_det_labels(f, predictions=predictions) for f in files]
+    names: list[str] = []
+    attributes: list[dict] = []
+    index: dict[str, int] = {}
+    frames = []
+    for f, part in zip(files, parts):
+        for name in part.names:
+            if name in index:
+                other = next(p for p, q in zip(files, parts) if name in q.frame_index)
+                raise LabelError(f"{folder}: frame name '{name}' is in both {other.name} and {f.name}")
+            index[name] = len(index)
+        frames.append(part.frame + len(names))
+        names += part.names
+        attributes += part.attributes
+    degenerate = [p for p in parts if p.degenerate]
+    return DetLabels(
+        path=folder, names=names, attributes=attributes, frame=np.concatenate(frames),
+        cls=np.concatenate([p.cls for p in parts]), box=np.concatenate([p.box for p in parts]).reshape(-1, 4),
+        ignore=np.concatenate([p.ignore for p in parts]),
+        score=np.concatenate([p.score for p in parts]) if predictions else None, frame_index=index,
+        degenerate=sum(p.degenerate for p in parts),
+        first_degenerate=f"{degenerate[0].path.name}: {degenerate[0].first_degenerate}" if degenerate else "",
+        labels_without_id=sum(p.labels_without_id for p in parts))
 
 
 _NO_SCORE = object()

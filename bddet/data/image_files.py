@@ -98,9 +98,9 @@ def image_file_problem(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def list_images(folder: str | os.PathLike[str]) -> list[str]:
-    """Image files below ``folder`` as sorted relative paths (the frame names bddet writes)."""
+def list_images(folder: str | os.PathLike[str], extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[str]:
+    """Image files (or other ``extensions``) below ``folder`` as sorted relative paths."""
     root = Path(folder)
     found = [p.relative_to(root).as_posix() for p in root.rglob("*")
-             if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()]
+             if p.suffix.lower() in extensions and p.is_file()]
     return sorted(found)

@@ -80,3 +80,55 @@ def make_sample_dataset(root: str | Path, n_train: int = 48, n_val: int = 16, n_
             label_path(root, split).parent.mkdir(parents=True, exist_ok=True)
             label_path(root, split).write_text(json.dumps(frames, indent=1))
     return root
+
+
+def make_sample_video(path: str | Path, n_frames: int = 30, size: tuple[int, int] = (320, 192), fps: int = 10,
+                      keyframe_every: int = 8, max_objects: int = 4, seed: int = 0, codec: str = "libx264",
+                      container: str | None = None) -> list[dict]:
+    """Write a synthetic dashcam clip (objects of the sample's classes moving over a road) and
+    return its ground truth as BDD100K box_track_20 frames (videoName, frameIndex, track ids).
+
+    H.264 with B-frames and a keyframe every ``keyframe_every`` frames, so that readers meet
+    reordered timestamps and can seek; ``codec``/``container`` write other kinds for tests.
+    """
+    import av
+    from PIL import Image, ImageDraw
+
+    path = Path(path)
+    rng = np.random.default_rng(seed)
+    w, h = size
+    video_name = path.stem
+    objects = []
+    for k in range(int(rng.integers(1, max_objects + 1))):
+        cls = int(rng.integers(len(CLASSES)))
+        bw, bh = int(rng.integers(w // 10, w // 4)), int(rng.integers(h // 8, h // 3))
+        objects.append(dict(id=str(k + 1), cls=cls, w=bw, h=bh, x=float(rng.uniform(0, w - bw)),
+                            y=float(rng.uniform(h // 3, h - bh)), vx=float(rng.uniform(-3, 3)), vy=float(rng.uniform(-1, 1))))
+    frames = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.options = {"g": str(keyframe_every), "crf": "20", "preset": "veryfast"} if codec == "libx264" \
+            else {"g": str(keyframe_every)}
+        for i in range(n_frames):
+            img = Image.new("RGB", size, (150, 180, 210))
+            draw = ImageDraw.Draw(img)
+            draw.rectangle([0, h // 2, w, h], fill=(70, 70, 70))
+            labels = []
+            for o in objects:
+                x1 = int(np.clip(o["x"] + o["vx"] * i, 0, w - o["w"]))
+                y1 = int(np.clip(o["y"] + o["vy"] * i, 0, h - o["h"]))
+                box = [x1, y1, x1 + o["w"] - 1, y1 + o["h"] - 1]
+                (draw.ellipse if o["cls"] % 2 else draw.rectangle)(box, fill=OBJECT_COLOURS[o["cls"]], outline=(0, 0, 0))
+                labels.append({"id": o["id"], "category": CLASSES[o["cls"]],
+                               "attributes": {"occluded": False, "truncated": False, "crowd": False},
+                               "box2d": {"x1": float(box[0]), "y1": float(box[1]), "x2": float(box[2]),
+                                         "y2": float(box[3])}})
+            for packet in stream.encode(av.VideoFrame.from_image(img)):
+                out.mux(packet)
+            frames.append({"name": f"{video_name}-{i + 1:07d}.jpg", "videoName": video_name, "frameIndex": i,
+                           "labels": labels})
+        for packet in stream.encode():
+            out.mux(packet)
+    return frames

@@ -1,0 +1,132 @@
+"""bddet infer and vis on dashcam videos: real MMDetection, videos written and read back with PyAV."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import av
+import cv2
+import pytest
+
+from bddet.data.sample import make_sample_video
+from tests.cli.test_infer import MODEL, SMALL, load_det, torch_threads, weights, ws  # noqa: F401 - fixtures
+from tests.data_helpers import bad_videos, write_labels
+
+
+def strip_ids(frames):
+    return [[{k: v for k, v in lb.items() if k != "id"} for lb in f["labels"]] for f in frames]
+
+
+def test_frames_are_named_as_bdd100k_tracking_sets_and_ordered_by_video(cli, ws):
+    media = ws / "media"
+    make_sample_video(media / "a.mp4", n_frames=14)
+    make_sample_video(media / "city" / "b.mkv", n_frames=9, container="matroska", seed=2)
+    (media / "c.jpg").write_bytes((ws / "bdd100k/images/100k/val/val-0000.jpg").read_bytes())
+    result = cli("infer", *SMALL, "--images", str(media), "--every", "4", "--out", "v")
+    assert result.exit_code == 0, result.output
+    det = load_det(ws / "v/det.json")
+    assert [f["name"] for f in det] == ["a-0000001.jpg", "a-0000002.jpg", "a-0000003.jpg", "a-0000004.jpg", "c.jpg",
+                                        "city/b-0000001.jpg", "city/b-0000002.jpg", "city/b-0000003.jpg"]
+    assert [(f.get("videoName"), f.get("frameIndex")) for f in det] == [
+        ("a", 0), ("a", 1), ("a", 2), ("a", 3), (None, None), ("city/b", 0), ("city/b", 1), ("city/b", 2)]
+    videos = json.loads((ws / "v/videos.json").read_text())["videos"]
+    assert [(v["videoName"], v["kept"], v["frames"], v["fps"]) for v in videos] == [
+        ("a", [0, 4, 8, 12], 14, "10"), ("city/b", [0, 4, 8], 9, "10")]
+    fps = cli("infer", *SMALL, "--images", str(media / "a.mp4"), "--fps", "2.5", "--out", "f")
+    assert fps.exit_code == 0, fps.output
+    assert json.loads((ws / "f/videos.json").read_text())["videos"][0]["kept"] == [0, 4, 8, 12]  # one per 0.4 s
+    assert strip_ids(load_det(ws / "f/det.json")) == strip_ids(det[:4])
+
+
+def test_detections_on_a_video_equal_those_on_its_frames_extracted_losslessly(cli, ws):
+    torch_threads(1)
+    make_sample_video(ws / "clip.mp4", n_frames=6, seed=4)
+    frames = ws / "frames"
+    frames.mkdir()
+    with av.open(str(ws / "clip.mp4")) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            cv2.imwrite(str(frames / f"{i:03d}.png"), frame.to_ndarray(format="bgr24"))  # PNG: lossless
+    assert cli("infer", *SMALL, "--images", str(ws / "clip.mp4"), "--out", "video").exit_code == 0
+    assert cli("infer", *SMALL, "--images", str(frames), "--out", "pngs").exit_code == 0
+    video, pngs = load_det(ws / "video/det.json"), load_det(ws / "pngs/det.json")
+    assert len(video) == len(pngs) == 6
+    assert strip_ids(video) == strip_ids(pngs) and sum(len(f["labels"]) for f in video) == 600
+
+
+def test_two_processes_split_one_video_and_give_what_one_process_gives(cli, ws):
+    torch_threads(1)
+    make_sample_video(ws / "long.mp4", n_frames=20, keyframe_every=4, seed=5)
+    make_sample_video(ws / "short.mov", n_frames=3, seed=6)
+    one = cli("infer", *SMALL, "--images", str(ws / "long.mp4"), "--images", str(ws / "short.mov"),
+              "--workers", "0", "--out", "one")
+    assert one.exit_code == 0, one.output
+    two = cli("infer", *SMALL, "--images", str(ws / "long.mp4"), "--images", str(ws / "short.mov"),
+              "--gpus", "2", "--workers", "2", "--out", "two")
+    assert two.exit_code == 0, two.output
+    assert load_det(ws / "two/det.json") == load_det(ws / "one/det.json")
+    assert len(load_det(ws / "one/det.json")) == 23 and not (ws / "two/.parts").exists()
+
+
+def test_a_killed_video_run_resumes_from_its_last_finished_frame(cli, ws):
+    make_sample_video(ws / "drive.mp4", n_frames=24, keyframe_every=5, seed=7)
+    args = [*SMALL, "--images", str(ws / "drive.mp4"), "--workers", "1"]
+    assert cli("infer", *args, "--out", "full").exit_code == 0
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([sys.executable, "-m", "bddet", "infer", *args, "--out", "killed"], cwd=ws, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    parts = ws / "killed/.parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait for a few finished frames, then kill it outright
+        lines = sum(p.read_text().count("\n") for p in parts.glob("part-*.jsonl")) if parts.is_dir() else 0
+        if lines >= 4 or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (ws / "killed/det.json").exists(), "the run finished before it could be killed"
+    finished = sum(p.read_text().count("\n") for p in parts.glob("part-*.jsonl"))
+    assert 4 <= finished < 24
+    other = cli("infer", *args, "--every", "2", "--out", "killed", "--resume")
+    assert other.exit_code == 1 and "give the same frame selection" in other.stderr
+    resumed = cli("infer", *args, "--out", "killed", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert load_det(ws / "killed/det.json") == load_det(ws / "full/det.json")
+
+
+def test_vis_video_writes_browser_playable_h264_at_the_source_rate(cli, ws):
+    gt = make_sample_video(ws / "in" / "clip.mp4", n_frames=12, seed=8)
+    write_labels(ws / "gt" / "clip.json", gt)  # box_track_20 style: one file per video
+    assert cli("infer", *SMALL, "--images", str(ws / "in"), "--every", "3", "--out", "run").exit_code == 0
+    plain = cli("vis", "pics", "--preds", str(ws / "run/det.json"))
+    assert plain.exit_code == 1 and "pass --video" in plain.stderr and plain.stderr.count("error:") == 1
+    result = cli("vis", "gallery", "--preds", str(ws / "run/det.json"), "--video", "--gt", str(ws / "gt"),
+                 "--errors", "--score-thr", "0")
+    assert result.exit_code == 0, result.output
+    out = ws / "gallery/videos/clip.mp4"
+    with av.open(str(out)) as c:
+        stream = c.streams.video[0]
+        assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
+        assert stream.average_rate == 10 and (stream.width, stream.height) == (320, 192)
+        assert sum(1 for _ in c.decode(stream)) == 12  # every source frame, not only the 4 inferred
+    assert out.read_bytes()[4:8] == b"ftyp" and b"moov" in out.read_bytes()[:4096]  # index first: plays while loading
+    page = (ws / "gallery/index.html").read_text()
+    assert '<video controls preload="metadata" src="videos/clip.mp4"' in page and "FP" in page
+    assert not list((ws / "gallery/videos").glob(".*"))  # no temporary file left
+
+
+def test_bad_videos_are_named_in_one_line_or_skipped(cli, ws):
+    make_sample_video(ws / "good.mp4", n_frames=3, seed=9)
+    bad = bad_videos(ws / "bad", ws / "good.mp4")
+    for kind, path in bad.items():
+        result = cli("infer", *SMALL, "--images", str(path), "--images", str(ws / "good.mp4"), "--out", "x")
+        assert result.exit_code == 1 and result.stderr.count("error:") == 1, (kind, result.output)
+        assert path.name in result.stderr and "--skip-unreadable" in result.stderr and "Traceback" not in result.output
+        assert not (ws / "x").exists()
+    ok = cli("infer", *SMALL, "--images", str(ws / "bad" / "*"), "--images", str(ws / "good.mp4"),
+             "--skip-unreadable", "--out", "y")
+    assert ok.exit_code == 0, ok.output
+    assert ok.stderr.count("skipped unreadable video") == len(bad)
+    assert [f["name"] for f in load_det(ws / "y/det.json")] == ["good-0000001.jpg", "good-0000002.jpg",
+                                                                "good-0000003.jpg"]
