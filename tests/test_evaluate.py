@@ -244,3 +244,48 @@ def test_the_typed_fast_reader_and_the_general_reader_agree(tmp_path):
 
     labels = read_det_labels(path, predictions=True)
     assert labels.score.tolist() == [0.5] and labels.box.tolist() == [[1.0, 2.0, 30.0, 40.0]]
+
+
+def _as_videos(frames: list[dict], n_videos: int) -> dict[str, list[dict]]:
+    """Frames regrouped as box_track_20 videos: names <video>-<index+1:07d>.jpg with videoName and frameIndex."""
+    videos: dict[str, list[dict]] = {}
+    for i, frame in enumerate(frames):
+        video = f"vid{i % n_videos}"
+        k = len(videos.setdefault(video, []))
+        videos[video].append(dict(frame, name=f"{video}-{k + 1:07d}.jpg", videoName=video, frameIndex=k))
+    return videos
+
+
+def test_box_track_style_ground_truth_per_video_files_scores_as_the_official(tmp_path):
+    gt_frames, pred_frames = make_det_frames(60, seed=5)
+    gt_videos, pred_videos = _as_videos(gt_frames, 3), _as_videos(pred_frames, 3)
+    gt_dir = tmp_path / "gt"
+    gt_dir.mkdir()
+    for video, frames in gt_videos.items():  # one file per video, as box_track_20 ships; one hidden file too
+        write(gt_dir / f"{video}.json", frames)
+    write(gt_dir / "notes.txt", [])
+    merged = write(tmp_path / "pred.json", [f for frames in pred_videos.values() for f in frames])
+    ours = evaluate_files(gt_dir, merged).metrics.to_official()
+    assert_same(official(gt_dir, merged, tmp_path), ours)
+    # and the other way round: merged ground truth, predictions one file per video
+    pred_dir = tmp_path / "preds"
+    pred_dir.mkdir()
+    for video, frames in pred_videos.items():
+        write(pred_dir / f"{video}.json", frames)
+    merged_gt = write(tmp_path / "gt.json", [f for frames in gt_videos.values() for f in frames])
+    assert_same(official(merged_gt, pred_dir, tmp_path), evaluate_files(merged_gt, pred_dir).metrics.to_official())
+    assert ours["AP"][0]["car"] > 0
+
+
+def test_a_label_folder_without_json_or_with_a_name_twice_is_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    pred = write(tmp_path / "p.json", [])
+    with pytest.raises(LabelError, match="no .json files"):
+        evaluate_files(tmp_path / "empty", pred)
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    frame = {"name": "v-0000001.jpg", "videoName": "v", "frameIndex": 0, "labels": []}
+    write(twice / "a.json", [frame])
+    write(twice / "b.json", [frame])
+    with pytest.raises(LabelError, match="'v-0000001.jpg' is in both a.json and b.json"):
+        evaluate_files(twice, pred)

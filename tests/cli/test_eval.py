@@ -128,7 +128,7 @@ def test_json_output_is_strict_json_with_nan_as_null_and_out_keeps_the_official_
 def test_a_path_that_is_no_prediction_file_gets_the_readers_message_not_a_run_lookup(cli, tmp_path):
     make_workspace(tmp_path)
     (tmp_path / "folder").mkdir()
-    for value, words in (("/dev/null", "the file is empty"), (str(tmp_path / "folder"), "is a folder"),
+    for value, words in (("/dev/null", "the file is empty"), (str(tmp_path / "folder"), "a folder with no .json files"),
                          ("nope/det.json", "no such file")):
         result = cli("eval", "--preds", value)
         assert result.exit_code == 1 and words in result.stderr and "no inference run" not in result.stderr, value
