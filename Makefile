@@ -64,7 +64,11 @@ demo: install
 	cd $(DEMO_DIR) && $(BDDET) infer --gpus 2 --device cpu
 	cd $(DEMO_DIR) && $(BDDET) eval --set val --by timeofday --report report
 	cd $(DEMO_DIR) && $(BDDET) vis vis --errors
+	cd $(DEMO_DIR) && $(BDDET) infer --images sample-data/videos/val --device cpu
+	cd $(DEMO_DIR) && $(BDDET) eval --gt sample-data/labels/box_track_20/val
+	cd $(DEMO_DIR) && $(BDDET) vis vis-video --video --errors --gt sample-data/labels/box_track_20/val
 	@echo "pictures: $(abspath $(DEMO_DIR))/vis/index.html   report: $(abspath $(DEMO_DIR))/report/index.html"
+	@echo "annotated video: $(abspath $(DEMO_DIR))/vis-video/index.html"
 
 # The README's zoo table is generated from the catalogue (tests/test_readme.py checks it).
 zoo-table: install

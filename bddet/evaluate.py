@@ -346,7 +346,12 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
                                            f"{Path(gt).name}").index
     result.run_id = run_id
     result.model = _zoo_model_of(Path(predictions), record, workspace)
-    if result.model is not None and split == "val" and result.model.ap_val is not None:
+    from .data.layout import label_file
+
+    # The published AP is on BDD100K det val: beside a score on other labels (a video's box_track
+    # files, a subset) it would compare different things.
+    on_val_labels = split == "val" and Path(gt).name == Path(label_file("val")).name
+    if result.model is not None and on_val_labels and result.model.ap_val is not None:
         result.published_ap = result.model.ap_val
     if out is not None:
         write_official_json(result.metrics, out)

@@ -128,6 +128,9 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    from mmdet.utils import register_all_modules
+
+    register_all_modules()  # as `bddet infer` does before it builds the pipeline
     work = Path(tempfile.mkdtemp(prefix="bddet-bench-video-"))
     clip = work / "clip.mp4"
     make_clip(clip, args.frames)

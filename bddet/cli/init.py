@@ -26,7 +26,8 @@ def command(
             raise typer.BadParameter("either --sample or --data-root", param_hint="--sample")
         from ..data.sample import make_sample_dataset
 
-        data_root = make_sample_dataset(Path(directory) / "sample-data", n_train=96, n_val=24, n_test=4)
+        data_root = make_sample_dataset(Path(directory) / "sample-data", n_train=96, n_val=24, n_test=4,
+                                        n_videos=1)
         info(f"wrote a synthetic sample dataset (not BDD100K: coloured shapes on a road) to {data_root}")
     result = init_workspace(directory, data_root)
     for w in result.warnings:

@@ -50,7 +50,9 @@ def command(
     for note in report.notes:
         warn(note)
     if report.videos:
-        info(f"{len(report.videos)} videos ({sum(v.frames for v in report.videos)} frames) in "
+        n = len(report.videos)
+        info(f"{n} annotated video{'s' if n != 1 else ''} ({sum(v.frames for v in report.videos)} frames) in "
              f"{report.out_dir / 'videos'}")
-    info(f"{len(report.items)} pictures in {report.out_dir}")
+    if report.items or not report.videos:
+        info(f"{len(report.items)} pictures in {report.out_dir}")
     console.print(f"open {report.index_html.resolve()}", highlight=False, soft_wrap=True)

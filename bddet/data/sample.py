@@ -61,9 +61,11 @@ def _frame(rng: np.random.Generator, name: str, size: tuple[int, int], max_objec
 
 
 def make_sample_dataset(root: str | Path, n_train: int = 48, n_val: int = 16, n_test: int = 4,
-                        size: tuple[int, int] = (640, 360), max_objects: int = 4, seed: int = 0) -> Path:
-    """Write ``images/100k/{train,val,test}`` and ``labels/det_20/det_{train,val}.json`` under ``root``."""
-    from .layout import image_dir, label_path
+                        size: tuple[int, int] = (640, 360), max_objects: int = 4, seed: int = 0,
+                        n_videos: int = 0) -> Path:
+    """Write ``images/100k/{train,val,test}`` and ``labels/det_20/det_{train,val}.json`` under ``root``,
+    and ``n_videos`` val clips (``videos/val/``) with their ``labels/box_track_20/val/`` files."""
+    from .layout import image_dir, label_path, track_label_dir, video_dir
 
     root = Path(root)
     rng = np.random.default_rng(seed)
@@ -79,6 +81,12 @@ def make_sample_dataset(root: str | Path, n_train: int = 48, n_val: int = 16, n_
         if split != "test":
             label_path(root, split).parent.mkdir(parents=True, exist_ok=True)
             label_path(root, split).write_text(json.dumps(frames, indent=1))
+    for k in range(n_videos):
+        name = f"sample-drive-{k + 1}"
+        frames = make_sample_video(video_dir(root, "val") / f"{name}.mp4", n_frames=60, size=size, fps=10,
+                                   max_objects=max_objects, seed=seed + 100 + k)
+        track_label_dir(root, "val").mkdir(parents=True, exist_ok=True)
+        (track_label_dir(root, "val") / f"{name}.json").write_text(json.dumps(frames, indent=1))
     return root
 
 

@@ -13,6 +13,7 @@ import pytest
 from bddet.data.sample import make_sample_video
 from tests.cli.test_infer import MODEL, SMALL, load_det, torch_threads, weights, ws  # noqa: F401 - fixtures
 from tests.data_helpers import bad_videos, write_labels
+from tests.test_report import chromium_driver
 
 
 def strip_ids(frames):
@@ -114,6 +115,22 @@ def test_vis_video_writes_browser_playable_h264_at_the_source_rate(cli, ws):
     page = (ws / "gallery/index.html").read_text()
     assert '<video controls preload="metadata" src="videos/clip.mp4"' in page and "FP" in page
     assert not list((ws / "gallery/videos").glob(".*"))  # no temporary file left
+    driver = chromium_driver()  # and Debian's chromium plays it from the gallery page
+    try:
+        driver.get((ws / "gallery/index.html").as_uri())
+        player = driver.find_element("tag name", "video")
+        state = "const v = arguments[0]; return [v.readyState, v.duration, v.videoWidth, v.error && v.error.code]"
+        deadline = time.monotonic() + 20
+        while driver.execute_script(state, player)[0] < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ready, duration, width, error = driver.execute_script(state, player)
+        assert ready >= 1 and duration == 1.2 and width == 320 and error is None  # 12 frames at 10 fps
+        driver.execute_script("arguments[0].muted = true; arguments[0].play();", player)
+        while driver.execute_script("return arguments[0].currentTime", player) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert driver.execute_script("return arguments[0].currentTime", player) > 0  # it plays
+    finally:
+        driver.quit()
 
 
 def test_bad_videos_are_named_in_one_line_or_skipped(cli, ws):
