@@ -22,7 +22,7 @@ from .evaluate import DetMetrics, EvalReport, evaluate
 from .infer import InferResult, infer
 from .train import TrainResult, train
 from .user_models import AddResult, ExportResult, add_model, export_model, import_models, user_models
-from .visualize import VisReport, visualize
+from .visualize import VisReport, VisVideo, visualize
 from .workspace import Workspace, find_workspace, init_workspace
 from .zoo import ZooModel, filter_models, list_models, resolve_model_name
 
@@ -31,7 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AddResult", "BddetError", "CompareReport", "DetMetrics", "DistSettings", "DownloadError", "DownloadResult",
     "EvalReport", "ExportResult", "InferResult", "IntegrityError", "LabelError", "ManifestError", "ModelNameError",
-    "TrainResult", "VisReport", "Workspace", "ZooModel", "__version__", "add_model", "compare", "download",
+    "TrainResult", "VisReport", "VisVideo", "Workspace", "ZooModel", "__version__", "add_model", "compare", "download",
     "evaluate", "export_model", "filter_models", "find_workspace", "import_models", "infer", "init_workspace",
     "list_models", "resolve_model_name", "train", "user_models", "visualize",
 ]

@@ -358,7 +358,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         from .atomic_write import atomic_write_bytes
 
         if src.videos:  # what `bddet vis --video` needs to find each frame in its video again
-            atomic_write_bytes(out / VIDEOS_NAME, orjson.dumps(videos_record(src, req), option=orjson.OPT_INDENT_2))
+            atomic_write_bytes(out / VIDEOS_NAME, orjson.dumps(videos_record(src, req)))
         atomic_write_bytes(out / RESULT_NAME, orjson.dumps(merged))
         shutil.rmtree(parts)
         summary = RankSummary(predictions=out / RESULT_NAME, images=len(merged),

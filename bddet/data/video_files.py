@@ -230,6 +230,8 @@ def decode_range(probe: VideoProbe, start: int, stop: int, threads: int = 1) -> 
                     if probe.sequential:
                         index, counter = counter, counter + 1
                     else:
+                        if frame.pts is not None and frame.pts < probe.pts[0]:
+                            continue  # pre-roll before the first shown frame (an edit list hides it)
                         index = bisect.bisect_left(probe.pts, frame.pts) if frame.pts is not None else -1
                         if index < 0 or index >= len(probe.pts) or probe.pts[index] != frame.pts:
                             if first and sought:

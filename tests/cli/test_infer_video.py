@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import av
 import cv2
@@ -13,6 +14,7 @@ import pytest
 from bddet.data.sample import make_sample_video
 from tests.cli.test_infer import MODEL, SMALL, load_det, torch_threads, weights, ws  # noqa: F401 - fixtures
 from tests.data_helpers import bad_videos, write_labels
+from tests.test_evaluate import assert_same, official
 from tests.test_report import chromium_driver
 
 
@@ -147,3 +149,21 @@ def test_bad_videos_are_named_in_one_line_or_skipped(cli, ws):
     assert ok.stderr.count("skipped unreadable video") == len(bad)
     assert [f["name"] for f in load_det(ws / "y/det.json")] == ["good-0000001.jpg", "good-0000002.jpg",
                                                                 "good-0000003.jpg"]
+
+
+def test_a_video_run_is_scored_against_box_track_labels_and_drawn_as_typed(cli, ws):
+    gt = make_sample_video(ws / "videos" / "clip.mp4", n_frames=8, seed=10)
+    write_labels(ws / "box_track" / "clip.json", gt)
+    assert cli("infer", *SMALL, "--images", str(ws / "videos")).exit_code == 0  # recorded as the current run
+    missing = cli("eval")
+    assert missing.exit_code == 1 and "ran on videos" in missing.stderr and "--gt" in missing.stderr
+    scored = cli("eval", "--gt", str(ws / "box_track"), "--json")
+    assert scored.exit_code == 0, scored.output
+    result = json.loads(scored.stdout)
+    ours = {m: [{k: float("nan") if v is None else v for k, v in row.items()} for row in rows]
+            for m, rows in result["metrics"].items()}  # --json writes NaN as null
+    assert_same(official(ws / "box_track", Path(result["preds"]), ws), ours)  # the official's numbers
+    assert "labelled frames have no predictions" not in scored.stderr  # every frame name matched
+    drawn = cli("vis", "out", "--video")
+    assert drawn.exit_code == 0, drawn.output
+    assert (ws / "out/videos/clip.mp4").is_file() and "videos/clip.mp4" in (ws / "out/index.html").read_text()
