@@ -254,7 +254,9 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     if device == "cuda":
         # BDD100K frames are all 1280x720, so a set has one input shape and the tuned kernels
         # are found once; a folder of mixed sizes would pay the search again for every shape.
-        torch.backends.cudnn.benchmark = src.names is None
+        # Videos of one size are one shape too (their sizes are known from the probe).
+        one_size = len({(v.probe.width, v.probe.height) for v in src.videos}) == 1 and not src.names
+        torch.backends.cudnn.benchmark = src.names is None or one_size
     cfg = _load_config(req.config, src.data_root, req.score_thr, req.cfg_options)
     preprocessor = cfg.model.get("data_preprocessor") or {}
     if device == "cuda" and preprocessor.get("type") == "DetDataPreprocessor":
@@ -279,7 +281,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     finished = done.keys() | skipped_before.keys()
     todo = [i for i, name in enumerate(image_names) if name not in finished][rank::world]
     video_todo = [[k for k, name in enumerate(v.frame_names()) if name not in finished] for v in src.videos]
-    total = len(todo) + sum(len(t) for t in video_todo) // world  # this rank's share, for the progress bar
+    total = len(todo)  # this rank's share, for the progress bar (its video frames are added below)
     if workers is None:  # up to 4 decoding processes per rank, within the machine's cores
         workers = min(4, max(1, (os.cpu_count() or 1) // world))
     loaders = []
@@ -294,7 +296,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         from .infer_video import VideoFrames, video_chunks, video_pipeline
 
         chunks = video_chunks(src.videos, video_todo, world, rank, video_workers)
-        total = len(todo) + sum(len(c[1]) for c in chunks)
+        total += sum(len(c[1]) for c in chunks)
         if chunks:
             loaders.append(torch.utils.data.DataLoader(
                 VideoFrames(src.videos, chunks, video_pipeline(cfg.test_dataloader.dataset.pipeline)),
