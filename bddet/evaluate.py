@@ -326,9 +326,9 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
         if workspace is None:
             raise LabelError("give the ground truth (gt), or a workspace whose data root holds the labels")
         ran_on = (record or {}).get("set")
-        if (record or {}).get("videos"):
-            raise LabelError(f"run {run_id} ran on videos, whose frames are not in det_20; give their labels with "
-                             "--gt (BDD100K box_track_20: a file per video, or their folder)")
+        if (record or {}).get("videos") or (Path(predictions).parent / "videos.json").is_file():
+            raise LabelError(f"{run_id or predictions}: frames from videos, which are not in det_20; give their labels "
+                             "with --gt (BDD100K box_track_20: a file per video, or their folder)")
         if ran_on and ran_on != split:
             raise LabelError(f"run {run_id} predicted the {ran_on} set, not {split}"
                              + ("; the test set has no public labels (submit det.json to the BDD100K server)"

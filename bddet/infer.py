@@ -66,6 +66,7 @@ class RankSummary:
     detections: int
     skipped: tuple[str, ...]
     seconds: float
+    skipped_frames: int = 0
 
 
 @dataclass
@@ -212,11 +213,41 @@ def _detections(results, thr: float) -> list[tuple]:
     return out
 
 
-def videos_record(src: ImageSource, req: InferRequest) -> dict:
-    """The videos of a run: file, name, rate, size and the source frame behind each frameIndex."""
-    return {"every": req.every, "fps": req.fps, "videos": [
+def videos_record(src: ImageSource, req: InferRequest, lost: list[list[int]]) -> dict:
+    """The videos of a run: file, name, rate, size, the source frame behind each frameIndex, and
+    the frameIndex values that could not be decoded (not in det.json); with the image folder."""
+    return {"every": req.every, "fps": req.fps, "image_root": str(Path(src.data_root) / src.img_prefix), "videos": [
         {"videoName": v.name, "path": v.probe.path, "fps": str(v.probe.fps), "frames": v.probe.frames,
-         "width": v.probe.width, "height": v.probe.height, "kept": list(v.kept)} for v in src.videos]}
+         "width": v.probe.width, "height": v.probe.height, "kept": list(v.kept), "skipped": ks}
+        for v, ks in zip(src.videos, lost)]}
+
+
+def _ranges(ks: list[int]) -> str:
+    """1-based frame numbers as ranges: [0, 1, 2, 5] -> '1-3, 6'."""
+    out, start = [], None
+    for i, k in enumerate(ks):
+        if start is None:
+            start = k
+        if i + 1 == len(ks) or ks[i + 1] != k + 1:
+            out.append(f"{start + 1}" if start == k else f"{start + 1}-{k + 1}")
+            start = None
+    return ", ".join(out)
+
+
+def _skipped_lines(src: ImageSource, image_names: list[str], skipped: dict[str, str]
+                   ) -> tuple[list[str], list[list[int]]]:
+    """One line per unreadable image, and one per video that lost frames (which, and the first
+    reason); with each video's lost frameIndex values."""
+    lines = [skipped[name] for name in image_names if name in skipped]
+    lost: list[list[int]] = []
+    for v in src.videos:
+        ks = [k for k, name in enumerate(v.frame_names()) if name in skipped]
+        lost.append(ks)
+        if ks:
+            reason = skipped[v.frame_names()[ks[0]]].removeprefix(f"{v.probe.path}: ")
+            lines.append(f"{v.probe.path}: {len(ks)} of its {len(v.kept)} frames could not be decoded "
+                         f"(frames {_ranges(ks)} of the output; {reason})")
+    return lines, lost
 
 
 def _check_video_settings(parts: Path, req: InferRequest, rank: int) -> None:
@@ -359,15 +390,15 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         merged = number_labels([frames[name] for name in names if name in frames])
         from .atomic_write import atomic_write_bytes
 
+        lines, lost = _skipped_lines(src, image_names, skipped)
         if src.videos:  # what `bddet vis --video` needs to find each frame in its video again
-            atomic_write_bytes(out / VIDEOS_NAME, orjson.dumps(videos_record(src, req)))
+            atomic_write_bytes(out / VIDEOS_NAME, orjson.dumps(videos_record(src, req, lost)))
         atomic_write_bytes(out / RESULT_NAME, orjson.dumps(merged))
         shutil.rmtree(parts)
         summary = RankSummary(predictions=out / RESULT_NAME, images=len(merged),
-                              detections=sum(len(f["labels"]) for f in merged),
-                              # one line per problem: a video that failed gives the same line for each frame left
-                              skipped=tuple(dict.fromkeys(skipped[name] for name in names if name in skipped)),
-                              seconds=round(time.perf_counter() - started, 2))
+                              detections=sum(len(f["labels"]) for f in merged), skipped=tuple(lines),
+                              seconds=round(time.perf_counter() - started, 2),
+                              skipped_frames=sum(name in skipped for name in names))
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -567,6 +598,6 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
             "image_root": str(Path(source.data_root) / source.img_prefix),
             "output": str(out_dir), "predictions": str(summary.predictions), "image_count": summary.images,
             "videos": str(out_dir / VIDEOS_NAME) if source.videos else None,
-            "skipped": len(summary.skipped), "seconds": summary.seconds, "processes": settings.world_size,
+            "skipped": len(probe_skipped) + summary.skipped_frames, "seconds": summary.seconds, "processes": settings.world_size,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
     return result

@@ -189,13 +189,15 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _worst_links(run: RunAnalysis, out_dir: Path) -> str:
+    from .visualize import url_attribute
+
     if run.gallery is None:
         return "<p class=note>Run <code>bddet vis DIR --errors</code> on this run to link its worst frames here.</p>"
     parts = []
     for kind in ERROR_TYPES:
         frames = run.errors.frames_by_error.get(kind, [])[:WORST_FRAMES]
         links = ", ".join(
-            f'<a href="{html.escape(os.path.relpath(run.gallery / Path(name).with_suffix(".jpg"), out_dir))}">'
+            f'<a href="{url_attribute(os.path.relpath(run.gallery / Path(name).with_suffix(".jpg"), out_dir))}">'
             f"{html.escape(name)}</a> ({n})" for name, n in frames) or "none"
         parts.append(f"<li><b>{kind}</b>: {links}</li>")
     return "<ul>" + "".join(parts) + "</ul>"

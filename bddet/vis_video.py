@@ -2,7 +2,7 @@
 
 A run's ``videos.json`` (written by `bddet infer` beside det.json) says which source frame
 each frameIndex is. The video is decoded from its start and written again at its own frame
-rate; a frame that was not inferred (``--every``, ``--fps``) shows the boxes of the last
+rate, each frame at its source time (a variable-rate video keeps its timing); a frame that was not inferred (``--every``, ``--fps``) shows the boxes of the last
 frame that was. The boxes are drawn by ``visualize.annotate``, as on the pictures. The MP4
 has its index first (faststart) and yuv420p H.264, so browsers play it while it loads.
 """
@@ -45,8 +45,9 @@ class VideoWritten:
     fps: Fraction
 
 
-def read_videos_record(path: str | os.PathLike[str]) -> list[dict]:
-    """The videos of a run from its videos.json; raises VideoRecordError naming the file."""
+def read_videos_record(path: str | os.PathLike[str]) -> tuple[list[dict], str | None]:
+    """The videos of a run from its videos.json, and the run's image folder; raises
+    VideoRecordError naming the file."""
     import orjson
 
     path = Path(path)
@@ -59,7 +60,7 @@ def read_videos_record(path: str | os.PathLike[str]) -> list[dict]:
         raise VideoRecordError(f"{path}: no such file (`bddet infer` writes it beside det.json for videos)") from None
     except (orjson.JSONDecodeError, KeyError, TypeError) as e:
         raise VideoRecordError(f"{path}: not a videos.json written by bddet infer ({type(e).__name__}: {e})") from None
-    return videos
+    return videos, data.get("image_root")
 
 
 def _even(n: int) -> int:
@@ -93,6 +94,9 @@ def draw_video(job: VideoDrawing) -> VideoWritten | str:
             stream = container.add_stream("libx264", rate=probe.fps)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.options = {"crf": "23", "preset": "veryfast"}
+            # Each frame keeps its source time, so a variable-rate video keeps its timing.
+            time_base = Fraction(1, 1) / probe.fps if probe.sequential else probe.time_base
+            stream.codec_context.time_base = time_base
             if job.threads:
                 stream.codec_context.thread_count = job.threads
             current = None
@@ -106,7 +110,10 @@ def draw_video(job: VideoDrawing) -> VideoWritten | str:
                     img = padded
                 if k is not None:
                     annotate(img, job.dets.get(k, ()), job.gts.get(k, ()), job.errors)
-                for packet in stream.encode(av.VideoFrame.from_ndarray(np.asarray(img), format="rgb24")):
+                out_frame = av.VideoFrame.from_ndarray(np.asarray(img), format="rgb24")
+                out_frame.pts = source if probe.sequential else probe.pts[source] - probe.pts[0]
+                out_frame.time_base = time_base
+                for packet in stream.encode(out_frame):
                     container.mux(packet)
                 written += 1
             for packet in stream.encode():

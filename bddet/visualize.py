@@ -343,6 +343,13 @@ def _draw_videos(videos: list[dict], video_jobs: dict, out_dir: Path, errors: bo
     return written
 
 
+def url_attribute(relative_path: str) -> str:
+    """A relative path as an attribute value: '#', '%', '?' and spaces in file names escaped."""
+    from urllib.parse import quote
+
+    return html.escape(quote(relative_path))
+
+
 def write_index(out_dir: Path, items: list[VisItem], with_errors: bool, videos: Sequence[VisVideo] = ()) -> Path:
     """A static gallery: annotated videos, then thumbnails linking to the pictures, counts per
     image, client-side sorting."""
@@ -353,17 +360,17 @@ def write_index(out_dir: Path, items: list[VisItem], with_errors: bool, videos: 
         counts = (f"{v.frames} frames at {v.fps:.3g} fps · {v.inferred_frames} inferred · {v.detections} det"
                   + (f" · {v.false_positives} FP · {v.misses} missed" if v.false_positives is not None else ""))
         players.append(f'<figure class="video" data-name="{html.escape(v.name)}"><video controls preload="metadata" '
-                       f'src="{html.escape(v.video)}" width="640"></video>'
-                       f'<figcaption><a href="{html.escape(v.video)}">{html.escape(v.name)}</a><br>{counts}'
+                       f'src="{url_attribute(v.video)}" width="640"></video>'
+                       f'<figcaption><a href="{url_attribute(v.video)}">{html.escape(v.name)}</a><br>{counts}'
                        "</figcaption></figure>")
-    video_section = (f'<h2>{len(videos)} video{"s" if len(videos) != 1 else ""}</h2><div id="v">'
-                     + "".join(players) + "</div>") if videos else ""
+    heading = f'<h2>{len(videos)} video{"s" if len(videos) != 1 else ""}</h2>' if items else ""
+    video_section = (heading + '<div id="v">' + "".join(players) + "</div>") if videos else ""
     cards = []
     for it in items:
         errs = (it.false_positives or 0) + (it.misses or 0)
         counts = f"{it.detections} det" + (f" · {it.false_positives} FP · {it.misses} missed" if with_errors else "")
         cards.append(f'<figure data-name="{html.escape(it.name)}" data-errors="{errs}" data-dets="{it.detections}">'
-                     f'<a href="{html.escape(it.picture)}"><img src="{html.escape(it.thumb)}" loading="lazy" '
+                     f'<a href="{url_attribute(it.picture)}"><img src="{url_attribute(it.thumb)}" loading="lazy" '
                      f'alt="{html.escape(it.name)}"></a><figcaption>{html.escape(it.name)}<br>{counts}</figcaption>'
                      "</figure>")
     title = ", ".join(([f"{len(videos)} video{'s' if len(videos) != 1 else ''}"] if videos else [])
@@ -426,13 +433,13 @@ def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | o
     from .vis_video import read_videos_record
 
     beside = Path(predictions).parent / "videos.json" if predictions is not None else None
-    videos = None
+    videos, image_root = None, None
     if beside is not None and beside.is_file():
-        videos = read_videos_record(beside)
+        videos, image_root = read_videos_record(beside)
     elif video:
         raise VisError(f"--video: no videos.json beside {predictions}; it comes from `bddet infer` on videos")
     if images is None and videos is not None and record is None:
-        images = Path(predictions).parent  # only frames from videos are drawn then: no image folder is needed
+        images = Path(image_root or Path(predictions).parent)  # the run's own image folder
     if images is None:
         if record is None or not record.get("image_root"):
             raise VisError("say where the images are (--images)")

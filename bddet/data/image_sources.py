@@ -82,7 +82,7 @@ def images_source(inputs: Sequence[str], every: int | None = None, fps: float | 
         names = list_images(root, media)
         if not names:
             raise ImageSourceError(f"{root}: no images in this folder, nor videos ({', '.join(media)})")
-        return _with_videos(root, names, f"{root}", every, fps, skip_unreadable)
+        return _with_videos(root, names, f"in {root}", every, fps, skip_unreadable)
     files: list[Path] = []
     for item in inputs:
         if any(ch in item for ch in "*?["):
@@ -104,6 +104,10 @@ def images_source(inputs: Sequence[str], every: int | None = None, fps: float | 
                         skip_unreadable)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
 def _with_videos(root: Path, names: list[str], where: str, every: int | None, fps: float | None,
                  skip_unreadable: bool) -> tuple[ImageSource, list[str]]:
     """The source for these relative names: videos probed and expanded, frame names checked unique."""
@@ -115,7 +119,7 @@ def _with_videos(root: Path, names: list[str], where: str, every: int | None, fp
     if not video_names:
         if every is not None or fps is not None:
             raise ImageSourceError("--every and --fps apply to videos, and no video is given")
-        return ImageSource(str(root), "", "", tuple(names), f"{len(names)} images {where}"), []
+        return ImageSource(str(root), "", "", tuple(names), f"{_count(len(names), 'image')} {where}"), []
     stems: dict[str, str] = {}
     for n in video_names:
         stem = n.rsplit(".", 1)[0]
@@ -162,6 +166,6 @@ def _with_videos(root: Path, names: list[str], where: str, every: int | None, fp
     images = tuple(e for e in order if not e.startswith("video:"))
     if not order:
         raise ImageSourceError(f"{where}: no readable image or video left")
-    counts = [f"{len(images)} images"] if images else []
-    counts.append(f"{len(videos)} video{'s' if len(videos) != 1 else ''} ({sum(len(v.kept) for v in videos)} frames)")
+    counts = [_count(len(images), "image")] if images else []
+    counts.append(f"{_count(len(videos), 'video')} ({_count(sum(len(v.kept) for v in videos), 'frame')})")
     return ImageSource(str(root), "", "", images, f"{' and '.join(counts)} {where}", tuple(videos), tuple(order)), skipped

@@ -224,6 +224,7 @@ def decode_range(probe: VideoProbe, start: int, stop: int, threads: int = 1) -> 
             if sought:
                 container.seek(probe.pts[key], stream=stream, backward=True)
             counter = 0
+            last = key - 1 if sought else -1  # the last frame decoded, for the message when the stream breaks
             first = True
             try:
                 for frame in container.decode(stream):
@@ -241,6 +242,7 @@ def decode_range(probe: VideoProbe, start: int, stop: int, threads: int = 1) -> 
                     if first and sought and index > start:
                         break  # the seek landed past the start: decode from the start instead
                     first = False
+                    last = index
                     if index < start:
                         continue
                     if index >= stop:
@@ -250,8 +252,8 @@ def decode_range(probe: VideoProbe, start: int, stop: int, threads: int = 1) -> 
                     if not first or not sought:
                         return
             except av.FFmpegError as e:
-                raise VideoError(f"{probe.path}: decoding failed near frame {counter if probe.sequential else start} "
-                                 f"({_av_reason(e)})") from None
+                where = f"after frame {last + 1}" if last >= 0 else "at its first frame"
+                raise VideoError(f"{probe.path}: the stream breaks {where} ({_av_reason(e)})") from None
         if not sought:
             return
         sought = False  # one retry, from the first frame

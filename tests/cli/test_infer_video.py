@@ -156,7 +156,7 @@ def test_a_video_run_is_scored_against_box_track_labels_and_drawn_as_typed(cli, 
     write_labels(ws / "box_track" / "clip.json", gt)
     assert cli("infer", *SMALL, "--images", str(ws / "videos")).exit_code == 0  # recorded as the current run
     missing = cli("eval")
-    assert missing.exit_code == 1 and "ran on videos" in missing.stderr and "--gt" in missing.stderr
+    assert missing.exit_code == 1 and "frames from videos" in missing.stderr and "--gt" in missing.stderr
     scored = cli("eval", "--gt", str(ws / "box_track"), "--json")
     assert scored.exit_code == 0, scored.output
     result = json.loads(scored.stdout)
@@ -167,3 +167,25 @@ def test_a_video_run_is_scored_against_box_track_labels_and_drawn_as_typed(cli, 
     drawn = cli("vis", "out", "--video")
     assert drawn.exit_code == 0, drawn.output
     assert (ws / "out/videos/clip.mp4").is_file() and "videos/clip.mp4" in (ws / "out/index.html").read_text()
+
+
+def test_a_video_that_breaks_partway_is_named_or_its_lost_frames_listed(cli, ws):
+    import numpy as np
+
+    make_sample_video(ws / "v" / "late.mp4", n_frames=30, keyframe_every=5, seed=3)
+    make_sample_video(ws / "v" / "good.mp4", n_frames=2, seed=4)
+    data = bytearray((ws / "v" / "late.mp4").read_bytes())
+    a, b = len(data) * 6 // 10, len(data) * 8 // 10  # frames from the middle on: the index (at the end) intact
+    data[a:b] = np.random.default_rng(0).integers(0, 256, b - a, dtype=np.uint8).tobytes()
+    (ws / "v" / "late.mp4").write_bytes(bytes(data))
+    failed = cli("infer", *SMALL, "--images", str(ws / "v"), "--out", "x")
+    assert failed.exit_code == 1 and failed.stderr.count("error:") == 1, failed.output
+    assert "late.mp4: the stream breaks after frame 15" in failed.stderr and not (ws / "x/det.json").exists()
+    ok = cli("infer", *SMALL, "--images", str(ws / "v"), "--out", "y", "--skip-unreadable")
+    assert ok.exit_code == 0, ok.output
+    assert ok.stderr.count("skipped unreadable video") == 1  # one line for the video, not one per piece
+    assert "late.mp4: 15 of its 30 frames could not be decoded (frames 16-30 of the output" in ok.stderr
+    names = [f["name"] for f in load_det(ws / "y/det.json")]
+    assert names == [f"good-{k:07d}.jpg" for k in (1, 2)] + [f"late-{k:07d}.jpg" for k in range(1, 16)]
+    videos = json.loads((ws / "y/videos.json").read_text())["videos"]
+    assert videos[1]["skipped"] == list(range(15, 30)) and len(videos[1]["kept"]) == 30
