@@ -310,6 +310,18 @@ def resolve_run(ws: Workspace, run: str | None) -> tuple[str, dict]:
     return run_id, record
 
 
+def find_run(ws: Workspace, value: str | os.PathLike[str]) -> str | None:
+    """The inference run that ``value`` names, by id (``infer-2``) or by its output folder; else None."""
+    runs = ws.read()["infer_runs"]
+    if str(value) in runs:
+        return str(value)
+    folder = Path(value).expanduser().resolve()
+    for run_id, record in runs.items():
+        if record.get("output") and ws.resolve(record["output"]).resolve() == folder:
+            return run_id
+    return None
+
+
 def record_run(ws: Workspace, section: str, prefix: str, record: dict, make_current: bool = True,
                replace_where: tuple[str, object] | None = None) -> str:
     """Add a run record under a fresh id (``infer-3``), optionally making it the current run.

@@ -15,7 +15,8 @@ EXAMPLE = ("Example:  bddet vis out/ --errors --limit 200      bddet vis pics/ -
 
 
 def command(
-    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="Folder for the pictures and index.html.")],
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help=(
+        "Folder for the pictures and index.html; or an inference run (id or output folder), drawn into RUN/vis."))],
     preds: Annotated[Optional[str], typer.Option("--preds", help="det.json or inference run id (default: current run).")] = None,
     gt: Annotated[Optional[Path], typer.Option("--gt", help="Ground truth to draw (default: the run's set labels).")] = None,
     images: Annotated[Optional[Path], typer.Option("--images", help="Image folder (default: the run's images).")] = None,
@@ -31,12 +32,16 @@ def command(
 ) -> None:
     """Draw predictions (and ground truth, and errors) on the images, with a gallery to browse."""
     from ..visualize import visualize
-    from ..workspace import find_workspace, find_workspace_or_none, names_a_file
+    from ..workspace import find_run, find_workspace, find_workspace_or_none, names_a_file, resolve_run
 
     if sort not in ("errors", "name"):
         raise typer.BadParameter("errors or name", param_hint="--sort")
     class_list = [c.strip() for c in classes.split(",")] if classes else None
     ws = find_workspace_or_none(workspace)
+    run_named = find_run(ws, out_dir) if ws is not None and preds is None else None
+    if run_named is not None:  # `bddet vis infer-2 --video`: that run, drawn beside its det.json
+        preds = run_named
+        out_dir = ws.resolve(resolve_run(ws, run_named)[1]["output"]) / "vis"
     is_file = preds is not None and names_a_file(preds)
     if not is_file:
         ws = ws or find_workspace(workspace)

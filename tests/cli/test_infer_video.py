@@ -167,6 +167,11 @@ def test_a_video_run_is_scored_against_box_track_labels_and_drawn_as_typed(cli, 
     drawn = cli("vis", "out", "--video")
     assert drawn.exit_code == 0, drawn.output
     assert (ws / "out/videos/clip.mp4").is_file() and "videos/clip.mp4" in (ws / "out/index.html").read_text()
+    run_folder = Path(result["preds"]).parent
+    for name in ("infer-1", str(run_folder)):  # `bddet vis RUN --video`: by id or by folder, drawn into RUN/vis
+        by_run = cli("vis", name, "--video")
+        assert by_run.exit_code == 0, by_run.output
+        assert (run_folder / "vis/videos/clip.mp4").is_file() and not (ws / "infer-1").exists()
 
 
 def test_a_video_that_breaks_partway_is_named_or_its_lost_frames_listed(cli, ws):
