@@ -108,8 +108,11 @@ def slurm_rank_env(master_addr: str | None = None, master_port: int = 29500) -> 
             "MASTER_ADDR": addr, "MASTER_PORT": str(env.get("MASTER_PORT", master_port))}
 
 
-def launch(fn: Callable[[Any], R], request: Any, settings: DistSettings) -> R | None:
+def launch(fn: Callable[[Any], R], request: Any, settings: DistSettings, rank_threads: int | None = None) -> R | None:
     """Run ``fn(request)`` as every rank of ``settings``; return rank 0's result.
+
+    ``rank_threads``: the CPU threads of each rank started here (OMP_NUM_THREADS, unless the
+    user set it); by default one, as torchrun gives.
 
     One process: ``fn`` runs here. A Slurm task of several: this process is one rank. Else
     ``settings.gpus`` processes start on this machine through elastic_launch. Returns None
@@ -123,10 +126,10 @@ def launch(fn: Callable[[Any], R], request: Any, settings: DistSettings) -> R | 
         return result if slurm["RANK"] == "0" else None
     if settings.world_size == 1:
         return fn(request)
-    return _elastic(fn, request, settings)
+    return _elastic(fn, request, settings, rank_threads)
 
 
-def _elastic(fn: Callable[[Any], R], request: Any, settings: DistSettings) -> R | None:
+def _elastic(fn: Callable[[Any], R], request: Any, settings: DistSettings, rank_threads: int | None) -> R | None:
     import logging
     import uuid
 
@@ -144,8 +147,10 @@ def _elastic(fn: Callable[[Any], R], request: Any, settings: DistSettings) -> R 
     config = LaunchConfig(min_nodes=settings.nnodes, max_nodes=settings.nnodes, nproc_per_node=settings.gpus,
                           run_id=f"bddet-{uuid.uuid4().hex[:12]}", max_restarts=0, start_method="spawn",
                           monitor_interval=0.1, **rdzv)
-    # as torchrun does: one thread per rank unless the user says otherwise
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # as torchrun does: one thread per rank unless the user (or the caller) says otherwise; set
+    # for the ranks' start only, so that a later launch from this process decides afresh
+    user_threads = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = user_threads or str(rank_threads or 1)
     # The agent logs every start, signal and failure at length, each module's logger with its own
     # level; a failed rank is reported below in one line instead.
     import warnings
@@ -164,6 +169,8 @@ def _elastic(fn: Callable[[Any], R], request: Any, settings: DistSettings) -> R 
     finally:
         for log, level in zip(elastic_logs, levels):
             log.setLevel(level)
+        if user_threads is None:
+            del os.environ["OMP_NUM_THREADS"]
     return results.get(0) if settings.node_rank == 0 else None
 
 

@@ -460,6 +460,21 @@ def _unique_run_dir(parent: Path, stem: str) -> Path:
     raise InferError(f"{parent}: no free run folder name for {stem}")
 
 
+def _cpu_rank_threads(device: str) -> int | None:
+    """On a CPU, each rank computes with the threads one process would have.
+
+    PyTorch's CPU kernels round differently with another thread count (last bits of boxes and
+    scores); with the same count, N processes give exactly the det.json of one. The ranks then
+    share the cores (oversubscribed), which costs little beside what a CPU run is for: checking
+    a multi-GPU command, and results identical to a single process. A GPU rank needs one thread.
+    """
+    if device != "cpu":
+        return None
+    import torch
+
+    return torch.get_num_threads()
+
+
 RUN_LOCK = ".bddet-run.lock"
 
 
@@ -576,7 +591,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
                              "or class instance)") from None
     try:
         with _output_lock(out_dir) if settings.node_rank == 0 else contextlib.nullcontext():
-            summary = launch(run_inference_rank, request, settings)
+            summary = launch(run_inference_rank, request, settings, rank_threads=_cpu_rank_threads(device))
     except BaseException:
         if created:  # a folder made for this run and left with nothing in it goes again
             leftovers = [p for p in out_dir.iterdir() if p.name != RUN_LOCK] if out_dir.is_dir() else []

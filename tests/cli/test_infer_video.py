@@ -58,8 +58,11 @@ def test_detections_on_a_video_equal_those_on_its_frames_extracted_losslessly(cl
     assert strip_ids(video) == strip_ids(pngs) and sum(len(f["labels"]) for f in video) == 600
 
 
-def test_two_processes_split_one_video_and_give_what_one_process_gives(cli, ws):
-    torch_threads(1)
+def test_two_processes_split_one_video_and_give_what_one_process_gives(cli, ws, monkeypatch):
+    # No thread pinning: each CPU rank takes the threads this process has (2), and PyTorch's
+    # results depend on the thread count, so that is what makes the two runs bit-identical.
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    torch_threads(2)
     make_sample_video(ws / "long.mp4", n_frames=20, keyframe_every=4, seed=5)
     make_sample_video(ws / "short.mov", n_frames=3, seed=6)
     one = cli("infer", *SMALL, "--images", str(ws / "long.mp4"), "--images", str(ws / "short.mov"),
