@@ -603,7 +603,8 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
                            seconds=0.0, model=model_name, config=Path(config), weights=Path(weights_path),
                            device=device, processes=settings.world_size, warnings=warnings)
     result = InferResult(predictions=summary.predictions, out_dir=out_dir, images=summary.images,
-                         detections=summary.detections, skipped=probe_skipped + list(summary.skipped), seconds=summary.seconds,
+                         detections=summary.detections, skipped=probe_skipped + list(summary.skipped),
+                         seconds=summary.seconds,
                          model=model_name, config=Path(config), weights=Path(weights_path), device=device,
                          processes=settings.world_size, warnings=warnings)
     if workspace is not None:
@@ -613,6 +614,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
             "image_root": str(Path(source.data_root) / source.img_prefix),
             "output": str(out_dir), "predictions": str(summary.predictions), "image_count": summary.images,
             "videos": str(out_dir / VIDEOS_NAME) if source.videos else None,
-            "skipped": len(probe_skipped) + summary.skipped_frames, "seconds": summary.seconds, "processes": settings.world_size,
+            "skipped": len(probe_skipped) + summary.skipped_frames, "seconds": summary.seconds,
+            "processes": settings.world_size,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
     return result

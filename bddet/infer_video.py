@@ -60,7 +60,8 @@ class VideoFrames(torch.utils.data.IterableDataset):
                     yield frame_name(video.name, k), None, e.args[0]
                 continue
             for k in sorted(left):  # the stream ended before these frames
-                yield frame_name(video.name, k), None, f"{video.probe.path}: the stream ended before frame {video.kept[k] + 1}"
+                why = f"{video.probe.path}: the stream ended before frame {video.kept[k] + 1}"
+                yield frame_name(video.name, k), None, why
 
 
 def video_chunks(videos, todo: list[list[int]], world: int, rank: int, workers: int) -> list:

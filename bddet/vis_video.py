@@ -2,9 +2,10 @@
 
 A run's ``videos.json`` (written by `bddet infer` beside det.json) says which source frame
 each frameIndex is. The video is decoded from its start and written again at its own frame
-rate, each frame at its source time (a variable-rate video keeps its timing); a frame that was not inferred (``--every``, ``--fps``) shows the boxes of the last
-frame that was. The boxes are drawn by ``visualize.annotate``, as on the pictures. The MP4
-has its index first (faststart) and yuv420p H.264, so browsers play it while it loads.
+rate, each frame at its source time (a variable-rate video keeps its timing); a frame that
+was not inferred (``--every``, ``--fps``) shows the boxes of the last frame that was. The
+boxes are drawn by ``visualize.annotate``, as on the pictures. The MP4 has its index first
+(faststart) and yuv420p H.264, so browsers play it while it loads.
 """
 from __future__ import annotations
 

@@ -77,6 +77,7 @@ def command(
         return  # rank 0's machine writes and records the result
     for skipped in result.skipped:
         warn(f"skipped unreadable {'video' if is_video(skipped.split(': ', 1)[0]) else 'image'} {skipped}")
-    info(f"{result.images} frame{'s' if result.images != 1 else ''}, {result.detections} detections in {result.seconds:.1f}s -> {result.predictions}")
+    frames = f"{result.images} frame{'s' if result.images != 1 else ''}"
+    info(f"{frames}, {result.detections} detections in {result.seconds:.1f}s -> {result.predictions}")
     if result.run_id:
         info(f"recorded as {result.run_id} (current run)")

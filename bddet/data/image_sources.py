@@ -168,4 +168,5 @@ def _with_videos(root: Path, names: list[str], where: str, every: int | None, fp
         raise ImageSourceError(f"{where}: no readable image or video left")
     counts = [_count(len(images), "image")] if images else []
     counts.append(f"{_count(len(videos), 'video')} ({_count(sum(len(v.kept) for v in videos), 'frame')})")
-    return ImageSource(str(root), "", "", images, f"{' and '.join(counts)} {where}", tuple(videos), tuple(order)), skipped
+    description = f"{' and '.join(counts)} {where}"
+    return ImageSource(str(root), "", "", images, description, tuple(videos), tuple(order)), skipped

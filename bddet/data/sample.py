@@ -111,7 +111,8 @@ def make_sample_video(path: str | Path, n_frames: int = 30, size: tuple[int, int
         cls = int(rng.integers(len(CLASSES)))
         bw, bh = int(rng.integers(w // 10, w // 4)), int(rng.integers(h // 8, h // 3))
         objects.append(dict(id=str(k + 1), cls=cls, w=bw, h=bh, x=float(rng.uniform(0, w - bw)),
-                            y=float(rng.uniform(h // 3, h - bh)), vx=float(rng.uniform(-3, 3)), vy=float(rng.uniform(-1, 1))))
+                            y=float(rng.uniform(h // 3, h - bh)), vx=float(rng.uniform(-3, 3)),
+                            vy=float(rng.uniform(-1, 1))))
     frames = []
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w", format=container) as out:
@@ -128,7 +129,8 @@ def make_sample_video(path: str | Path, n_frames: int = 30, size: tuple[int, int
                 x1 = int(np.clip(o["x"] + o["vx"] * i, 0, w - o["w"]))
                 y1 = int(np.clip(o["y"] + o["vy"] * i, 0, h - o["h"]))
                 box = [x1, y1, x1 + o["w"] - 1, y1 + o["h"] - 1]
-                (draw.ellipse if o["cls"] % 2 else draw.rectangle)(box, fill=OBJECT_COLOURS[o["cls"]], outline=(0, 0, 0))
+                shape = draw.ellipse if o["cls"] % 2 else draw.rectangle
+                shape(box, fill=OBJECT_COLOURS[o["cls"]], outline=(0, 0, 0))
                 labels.append({"id": o["id"], "category": CLASSES[o["cls"]],
                                "attributes": {"occluded": False, "truncated": False, "crowd": False},
                                "box2d": {"x1": float(box[0]), "y1": float(box[1]), "x2": float(box[2]),

@@ -114,7 +114,8 @@ def probe_video(path: str | os.PathLike[str]) -> VideoProbe:
         if kind:
             raise VideoError(f"{path}: a truncated or damaged {kind} file; its index cannot be read "
                              f"(FFmpeg: {_av_reason(e)})") from None
-        raise VideoError(f"{path}: not a video (no MP4, MOV, Matroska or AVI signature; FFmpeg: {_av_reason(e)})") from None
+        raise VideoError(f"{path}: not a video (no MP4, MOV, Matroska or AVI signature; "
+                         f"FFmpeg: {_av_reason(e)})") from None
     with container:
         if not container.streams.video:
             raise VideoError(f"{path}: holds no video stream")
@@ -130,7 +131,8 @@ def probe_video(path: str | os.PathLike[str]) -> VideoProbe:
             for packet in container.demux(stream):
                 if packet.size == 0 or packet.is_discard:
                     continue  # the flush packet, or frames an edit list hides
-                if packet.is_corrupt or (packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size):
+                beyond = packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size
+                if packet.is_corrupt or beyond:
                     raise VideoError(f"{path}: truncated or damaged at byte {packet.pos} (frame {count + 1})")
                 if packet.pts is None:
                     sequential = True

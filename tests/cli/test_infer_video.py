@@ -9,10 +9,9 @@ from pathlib import Path
 
 import av
 import cv2
-import pytest
 
 from bddet.data.sample import make_sample_video
-from tests.cli.test_infer import MODEL, SMALL, load_det, torch_threads, weights, ws  # noqa: F401 - fixtures
+from tests.cli.test_infer import SMALL, load_det, torch_threads
 from tests.data_helpers import bad_videos, write_labels
 from tests.test_evaluate import assert_same, official
 from tests.test_report import chromium_driver
