@@ -37,6 +37,7 @@ class RunAnalysis:
     errors: ErrorBreakdown
     confusion: np.ndarray                             # (K+1, K+1): rows truth (+ background), cols predicted
     gallery: Path | None = None
+    video_frames: dict = field(default_factory=dict)  # frame name -> (videoName, seconds), frames from videos
 
 
 @dataclass
@@ -96,7 +97,10 @@ def analyse(gt, pred, label: str, gallery: Path | None = None, matching=None, me
     for cond in FRAME_CONDITIONS:
         if cond not in by:
             by[cond] = metrics_by_condition(gt, matching, cond)
-    return RunAnalysis(label, metrics, by, error_breakdown(gt, pred), confusion_matrix(gt, pred), gallery)
+    from .vis_video import video_frame_times
+
+    return RunAnalysis(label, metrics, by, error_breakdown(gt, pred), confusion_matrix(gt, pred), gallery,
+                       video_frame_times(pred.path))
 
 
 def _png(fig) -> str:
@@ -188,17 +192,26 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _worst_links(run: RunAnalysis, out_dir: Path) -> str:
+def _frame_link(run: RunAnalysis, name: str, out_dir: Path) -> str:
+    """Where the gallery shows a frame: its picture, or its moment in the annotated video
+    (`bddet vis --video`), as a media fragment (``#t=seconds``) the browser seeks to."""
+    from .vis_video import VIDEO_DIR
     from .visualize import url_attribute
 
+    if name in run.video_frames:
+        video, seconds = run.video_frames[name]
+        return url_attribute(os.path.relpath(run.gallery / VIDEO_DIR / f"{video}.mp4", out_dir)) + f"#t={seconds:.3f}"
+    return url_attribute(os.path.relpath(run.gallery / Path(name).with_suffix(".jpg"), out_dir))
+
+
+def _worst_links(run: RunAnalysis, out_dir: Path) -> str:
     if run.gallery is None:
         return "<p class=note>Run <code>bddet vis DIR --errors</code> on this run to link its worst frames here.</p>"
     parts = []
     for kind in ERROR_TYPES:
         frames = run.errors.frames_by_error.get(kind, [])[:WORST_FRAMES]
-        links = ", ".join(
-            f'<a href="{url_attribute(os.path.relpath(run.gallery / Path(name).with_suffix(".jpg"), out_dir))}">'
-            f"{html.escape(name)}</a> ({n})" for name, n in frames) or "none"
+        links = ", ".join(f'<a href="{_frame_link(run, name, out_dir)}">{html.escape(name)}</a> ({n})'
+                          for name, n in frames) or "none"
         parts.append(f"<li><b>{kind}</b>: {links}</li>")
     return "<ul>" + "".join(parts) + "</ul>"
 

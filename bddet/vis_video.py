@@ -64,6 +64,26 @@ def read_videos_record(path: str | os.PathLike[str]) -> tuple[list[dict], str | 
     return videos, data.get("image_root")
 
 
+def video_frame_times(predictions: str | os.PathLike[str]) -> dict[str, tuple[str, float]]:
+    """Each frame from a video, by name: (videoName, seconds into the video), from the videos.json
+    beside ``predictions``; empty when there is none (or it cannot be read)."""
+    from .data.video_files import frame_name
+
+    beside = Path(predictions).parent / "videos.json"
+    if not beside.is_file():
+        return {}
+    try:
+        videos, _ = read_videos_record(beside)
+    except VideoRecordError:
+        return {}
+    times = {}
+    for v in videos:
+        fps = Fraction(v.get("fps") or "30")
+        for k, source in enumerate(v["kept"]):
+            times[frame_name(v["videoName"], k)] = (v["videoName"], float(source / fps))
+    return times
+
+
 def _even(n: int) -> int:
     return n + (n % 2)
 

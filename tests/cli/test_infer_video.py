@@ -174,6 +174,11 @@ def test_a_video_run_is_scored_against_box_track_labels_and_drawn_as_typed(cli, 
         by_run = cli("vis", name, "--video")
         assert by_run.exit_code == 0, by_run.output
         assert (run_folder / "vis/videos/clip.mp4").is_file() and not (ws / "infer-1").exists()
+    report = cli("eval", "--gt", str(ws / "box_track"), "--report", "rep")
+    assert report.exit_code == 0, report.output
+    page = (ws / "rep/index.html").read_text()  # worst frames link to their moment in the annotated video
+    link = os.path.relpath(run_folder / "vis/videos/clip.mp4", ws / "rep")
+    assert f'href="{link}#t=0.' in page and ".jpg\"" not in page
 
 
 def test_a_video_that_breaks_partway_is_named_or_its_lost_frames_listed(cli, ws):
