@@ -75,6 +75,7 @@ def test_two_processes_split_one_video_and_give_what_one_process_gives(cli, ws, 
 
 
 def test_a_killed_video_run_resumes_from_its_last_finished_frame(cli, ws):
+    torch_threads(1)  # the killed run is a process of its own with OMP_NUM_THREADS=1: compute alike here
     make_sample_video(ws / "drive.mp4", n_frames=24, keyframe_every=5, seed=7)
     args = [*SMALL, "--images", str(ws / "drive.mp4"), "--workers", "1"]
     assert cli("infer", *args, "--out", "full").exit_code == 0
