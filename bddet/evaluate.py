@@ -325,8 +325,10 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
     if gt is None:
         if workspace is None:
             raise LabelError("give the ground truth (gt), or a workspace whose data root holds the labels")
+        from .vis_video import videos_record_path
+
         ran_on = (record or {}).get("set")
-        if (record or {}).get("videos") or (Path(predictions).parent / "videos.json").is_file():
+        if videos_record_path(predictions).is_file():
             raise LabelError(f"{run_id or predictions}: frames from videos, which are not in det_20; give their labels "
                              "with --gt (BDD100K box_track_20: a file per video, or their folder)")
         if ran_on and ran_on != split:

@@ -21,11 +21,11 @@ from typing import Callable, Sequence
 from .data.image_sources import ImageSource, images_source, set_source
 from .dist import DistSettings, init_distributed, launch, rank_and_world
 from .errors import BddetError
+from .vis_video import VIDEOS_NAME
 
 PARTS_DIR = ".parts"
 RESULT_NAME = "det.json"
-VIDEOS_NAME = "videos.json"     # beside det.json when frames came from videos
-VIDEO_SETTINGS = "video-settings.json"
+VIDEO_SETTINGS = "video-settings.json"  # in .parts: the frame selection a resumed run must keep
 
 
 class InferError(BddetError):
@@ -234,29 +234,28 @@ def _ranges(ks: list[int]) -> str:
     return ", ".join(out)
 
 
-def _skipped_lines(src: ImageSource, image_names: list[str], skipped: dict[str, str]
-                   ) -> tuple[list[str], list[list[int]]]:
+def _skipped_lines(src: ImageSource, image_names: list[str], video_names: list[list[str]],
+                   skipped: dict[str, str]) -> tuple[list[str], list[list[int]]]:
     """One line per unreadable image, and one per video that lost frames (which, and the first
     reason); with each video's lost frameIndex values."""
     lines = [skipped[name] for name in image_names if name in skipped]
     lost: list[list[int]] = []
-    for v in src.videos:
-        ks = [k for k, name in enumerate(v.frame_names()) if name in skipped]
+    for v, names in zip(src.videos, video_names):
+        ks = [k for k, name in enumerate(names) if name in skipped]
         lost.append(ks)
         if ks:
-            reason = skipped[v.frame_names()[ks[0]]].removeprefix(f"{v.probe.path}: ")
+            reason = skipped[names[ks[0]]].removeprefix(f"{v.probe.path}: ")
             lines.append(f"{v.probe.path}: {len(ks)} of its {len(v.kept)} frames could not be decoded "
                          f"(frames {_ranges(ks)} of the output; {reason})")
     return lines, lost
 
 
-def _check_video_settings(parts: Path, req: InferRequest, rank: int) -> None:
+def _check_video_settings(parts: Path, settings: dict) -> None:
     """A resumed run must keep the frames it started with: frame k means one source frame."""
     import orjson
 
-    settings = {"every": req.every, "fps": req.fps}
     path = parts / VIDEO_SETTINGS
-    if req.resume and path.is_file():
+    if path.is_file():
         before = orjson.loads(path.read_bytes())
         if before != settings:
             was = ", ".join(f"--{k} {v}" for k, v in before.items() if v is not None) or "every frame"
@@ -301,24 +300,27 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
                                       pipeline=cfg.test_dataloader.dataset.pipeline,
                                       image_names=list(src.names) if src.names is not None else None))
     image_names = [dataset.frame_name(i) for i in range(len(dataset))] if dataset is not None else []
-    names = src.output_order(image_names)
+    video_names = src.video_frame_names()
+    names = src.output_order(image_names, video_names)
     if not names:
         raise InferError(f"{src.description or src.data_root}: no images to run on")
     out = Path(req.out_dir)
     parts = out / PARTS_DIR
     done, skipped_before = _read_parts(parts) if req.resume else ({}, {})
-    if src.videos:
-        _check_video_settings(parts, req, rank)
+    video_settings = {"every": req.every, "fps": req.fps}
+    if src.videos and req.resume:
+        _check_video_settings(parts, video_settings)
     finished = done.keys() | skipped_before.keys()
     todo = [i for i, name in enumerate(image_names) if name not in finished][rank::world]
-    video_todo = [[k for k, name in enumerate(v.frame_names()) if name not in finished] for v in src.videos]
+    video_todo = [[k for k, name in enumerate(names_k) if name not in finished] for names_k in video_names]
     total = len(todo)  # this rank's share, for the progress bar (its video frames are added below)
     if workers is None:  # up to 4 decoding processes per rank, within the machine's cores
         workers = min(4, max(1, (os.cpu_count() or 1) // world))
     loaders = []
-    # Images and videos each get their own loader (and half the workers when both are there).
-    video_workers = workers - (workers + 1) // 2 if (todo and any(video_todo)) else workers
-    image_workers = workers - video_workers if any(video_todo) else workers
+    # Images and videos each get their own loader, and half the workers when both are there.
+    both = bool(todo) and any(video_todo)
+    image_workers = (workers + 1) // 2 if both else workers
+    video_workers = workers - image_workers if both else workers
     if todo:
         loaders.append(torch.utils.data.DataLoader(
             _Items(dataset, todo), batch_size=batch_size, num_workers=image_workers, collate_fn=_collate,
@@ -329,11 +331,11 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         chunks = video_chunks(src.videos, video_todo, world, rank, video_workers)
         total += sum(len(c[1]) for c in chunks)
         if chunks:
+            video_workers = min(video_workers, len(chunks))  # a worker without a piece would idle
             loaders.append(torch.utils.data.DataLoader(
                 VideoFrames(src.videos, chunks, video_pipeline(cfg.test_dataloader.dataset.pipeline)),
-                batch_size=batch_size, num_workers=min(video_workers, len(chunks)), collate_fn=_collate,
-                pin_memory=device == "cuda",
-                worker_init_fn=_quiet_worker if min(video_workers, len(chunks)) else None))
+                batch_size=batch_size, num_workers=video_workers, collate_fn=_collate, pin_memory=device == "cuda",
+                worker_init_fn=_quiet_worker if video_workers else None))
     # The workers start decoding now, while the weights load and the GPU starts up; forking them
     # before CUDA is initialised also keeps the GPU context out of the children.
     batches = itertools.chain.from_iterable([iter(loader) for loader in loaders])
@@ -346,7 +348,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         if src.videos:
             from .atomic_write import atomic_write_bytes
 
-            atomic_write_bytes(parts / VIDEO_SETTINGS, orjson.dumps({"every": req.every, "fps": req.fps}))
+            atomic_write_bytes(parts / VIDEO_SETTINGS, orjson.dumps(video_settings))
     if world > 1:
         dist.barrier()
     part_file = parts / f"part-{rank}-of-{world}-{os.getpid()}.jsonl"
@@ -354,13 +356,12 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     autocast = (torch.autocast("cuda", dtype=torch.float16) if (req.fp16 and device == "cuda")
                 else contextlib.nullcontext())
     processed = 0
-    image_set = set(image_names)
-    video_frames = {name: (v.name, k) for v in src.videos for k, name in enumerate(v.frame_names())}
+    video_frames = {name: (v.name, k) for v, names_k in zip(src.videos, video_names) for k, name in enumerate(names_k)}
     with open(part_file, "ab") as sink, torch.inference_mode(), autocast:
         for batch_names, data, errors in batches:
             for name, err in errors:
                 if not req.skip_unreadable:
-                    what = "video" if name not in image_set else "image"
+                    what = "video" if name in video_frames else "image"
                     raise InferError(f"unreadable {what} {err} (pass --skip-unreadable to go on without it)")
                 sink.write(orjson.dumps({"name": name, "error": err}) + b"\n")
             if data is not None:
@@ -390,7 +391,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         merged = number_labels([frames[name] for name in names if name in frames])
         from .atomic_write import atomic_write_bytes
 
-        lines, lost = _skipped_lines(src, image_names, skipped)
+        lines, lost = _skipped_lines(src, image_names, video_names, skipped)
         if src.videos:  # what `bddet vis --video` needs to find each frame in its video again
             atomic_write_bytes(out / VIDEOS_NAME, orjson.dumps(videos_record(src, req, lost)))
         atomic_write_bytes(out / RESULT_NAME, orjson.dumps(merged))

@@ -39,7 +39,6 @@ class VideoFrames(torch.utils.data.IterableDataset):
 
         info = torch.utils.data.get_worker_info()
         mine = self.chunks[info.id::info.num_workers] if info else self.chunks
-        transform = self.transform
         for number, positions in mine:
             video = self.videos[number]
             wanted = {video.kept[p]: p for p in positions}
@@ -52,7 +51,7 @@ class VideoFrames(torch.utils.data.IterableDataset):
                         continue
                     img = frame.to_ndarray(format="bgr24")
                     name = frame_name(video.name, k)
-                    data = transform(dict(img=img, img_id=k, file_name=name))
+                    data = self.transform(dict(img=img, img_id=k, file_name=name))
                     left.discard(k)
                     yield name, data, None
             except VideoError as e:

@@ -17,6 +17,12 @@ from pathlib import Path
 from .errors import BddetError
 
 VIDEO_DIR = "videos"
+VIDEOS_NAME = "videos.json"   # written by `bddet infer` beside det.json when frames came from videos
+
+
+def videos_record_path(predictions: str | os.PathLike[str]) -> Path:
+    """Where the videos.json of a det.json lies (it may not exist: a run on images has none)."""
+    return Path(predictions).parent / VIDEOS_NAME
 
 
 class VideoRecordError(BddetError):
@@ -69,7 +75,7 @@ def video_frame_times(predictions: str | os.PathLike[str]) -> dict[str, tuple[st
     beside ``predictions``; empty when there is none (or it cannot be read)."""
     from .data.video_files import frame_name
 
-    beside = Path(predictions).parent / "videos.json"
+    beside = videos_record_path(predictions)
     if not beside.is_file():
         return {}
     try:

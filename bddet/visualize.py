@@ -430,9 +430,9 @@ def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | o
         predictions = workspace.resolve(record["predictions"])
     if record is not None and record.get("set") and gt is None and record["set"] != "test":
         gt = label_path(workspace.data_root(), record["set"])
-    from .vis_video import read_videos_record
+    from .vis_video import read_videos_record, videos_record_path
 
-    beside = Path(predictions).parent / "videos.json" if predictions is not None else None
+    beside = videos_record_path(predictions) if predictions is not None else None
     videos, image_root = None, None
     if beside is not None and beside.is_file():
         videos, image_root = read_videos_record(beside)

@@ -310,15 +310,16 @@ def resolve_run(ws: Workspace, run: str | None) -> tuple[str, dict]:
     return run_id, record
 
 
-def find_run(ws: Workspace, value: str | os.PathLike[str]) -> str | None:
-    """The inference run that ``value`` names, by id (``infer-2``) or by its output folder; else None."""
+def find_run(ws: Workspace, value: str | os.PathLike[str]) -> tuple[str, dict] | None:
+    """The inference run (id, record) that ``value`` names, by id (``infer-2``) or by its output
+    folder; else None."""
     runs = ws.read()["infer_runs"]
     if str(value) in runs:
-        return str(value)
+        return str(value), runs[str(value)]
     folder = Path(value).expanduser().resolve()
     for run_id, record in runs.items():
         if record.get("output") and ws.resolve(record["output"]).resolve() == folder:
-            return run_id
+            return run_id, record
     return None
 
 

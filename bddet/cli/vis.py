@@ -32,16 +32,16 @@ def command(
 ) -> None:
     """Draw predictions (and ground truth, and errors) on the images, with a gallery to browse."""
     from ..visualize import visualize
-    from ..workspace import find_run, find_workspace, find_workspace_or_none, names_a_file, resolve_run
+    from ..workspace import find_run, find_workspace, find_workspace_or_none, names_a_file
 
     if sort not in ("errors", "name"):
         raise typer.BadParameter("errors or name", param_hint="--sort")
     class_list = [c.strip() for c in classes.split(",")] if classes else None
     ws = find_workspace_or_none(workspace)
-    run_named = find_run(ws, out_dir) if ws is not None and preds is None else None
-    if run_named is not None:  # `bddet vis infer-2 --video`: that run, drawn beside its det.json
-        preds = run_named
-        out_dir = ws.resolve(resolve_run(ws, run_named)[1]["output"]) / "vis"
+    named = find_run(ws, out_dir) if ws is not None and preds is None else None
+    if named is not None:  # `bddet vis infer-2 --video`: that run, drawn beside its det.json
+        preds, record = named
+        out_dir = ws.resolve(record["output"]) / "vis"
     is_file = preds is not None and names_a_file(preds)
     if not is_file:
         ws = ws or find_workspace(workspace)

@@ -38,15 +38,15 @@ class ImageSource:
         """Each video's frame names, in video order."""
         return [v.frame_names() for v in self.videos]
 
-    def output_order(self, image_names: list[str]) -> list[str]:
-        """All frame names in det.json's order: inputs as listed, a video's frames in place, by frame."""
+    def output_order(self, image_names: list[str], video_names: list[list[str]]) -> list[str]:
+        """All frame names in det.json's order: inputs as listed, a video's frames (``video_names``,
+        from video_frame_names) in place, by frame."""
         if not self.order:
             return list(image_names)
-        frames = self.video_frame_names()
         out: list[str] = []
         for entry in self.order:
             if entry.startswith("video:"):
-                out += frames[int(entry[6:])]
+                out += video_names[int(entry[6:])]
             else:
                 out.append(entry)
         return out
@@ -75,8 +75,6 @@ def images_source(inputs: Sequence[str], every: int | None = None, fps: float | 
     from .video_files import VIDEO_EXTENSIONS
 
     media = IMAGE_EXTENSIONS + VIDEO_EXTENSIONS
-    if every is not None and fps is not None:
-        raise ImageSourceError("give --every or --fps, not both")
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
         root = Path(inputs[0]).resolve()
         names = list_images(root, media)
@@ -120,13 +118,13 @@ def _with_videos(root: Path, names: list[str], where: str, every: int | None, fp
         if every is not None or fps is not None:
             raise ImageSourceError("--every and --fps apply to videos, and no video is given")
         return ImageSource(str(root), "", "", tuple(names), f"{_count(len(names), 'image')} {where}"), []
-    stems: dict[str, str] = {}
-    for n in video_names:
-        stem = n.rsplit(".", 1)[0]
-        if stem in stems:
-            raise ImageSourceError(f"{root / stems[stem]} and {root / n}: both would give video name '{stem}'; "
+    stem_of = {n: n.rsplit(".", 1)[0] for n in video_names}  # the videoName: the path without its extension
+    owner: dict[str, str] = {}
+    for n, stem in stem_of.items():
+        if stem in owner:
+            raise ImageSourceError(f"{root / owner[stem]} and {root / n}: both would give video name '{stem}'; "
                                    "rename one")
-        stems[stem] = n
+        owner[stem] = n
 
     def probe(name: str):
         try:
@@ -152,7 +150,7 @@ def _with_videos(root: Path, names: list[str], where: str, every: int | None, fp
                 skipped.append(p.args[0])
                 continue
             try:
-                item = VideoItem(p, n.rsplit(".", 1)[0], select_frames(p, every, fps))
+                item = VideoItem(p, stem_of[n], select_frames(p, every, fps))
             except VideoError as e:
                 raise ImageSourceError(e.args[0]) from None
             frames, entry = item.frame_names(), f"video:{len(videos)}"
