@@ -430,6 +430,8 @@ def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | o
         predictions = workspace.resolve(record["predictions"])
     if record is not None and record.get("set") and gt is None and record["set"] != "test":
         gt = label_path(workspace.data_root(), record["set"])
+    if predictions is not None and not Path(predictions).exists():
+        raise VisError(f"{predictions}: no such file")
     from .vis_video import read_videos_record, videos_record_path
 
     beside = videos_record_path(predictions) if predictions is not None else None
