@@ -13,18 +13,18 @@ message is the line a user should read; none of them prints.
 """
 # The library modules are imported here, before their functions are bound to the same names,
 # so `bddet.infer` is the function even after `bddet.infer` the module has been imported.
-from .compare import CompareReport, compare
-from .dist import DistSettings
-from .download import DownloadResult, download
+from .evaluation.compare import CompareReport, compare
+from .engine.dist import DistSettings
+from .zoo.download import DownloadResult, download
 from .errors import (BddetError, DownloadError, IntegrityError, LabelError, ManifestError,
                      ModelNameError)
-from .evaluate import DetMetrics, EvalReport, evaluate
-from .infer import InferResult, infer
-from .train import TrainResult, train
-from .user_models import AddResult, ExportResult, add_model, export_model, import_models, user_models
-from .visualize import VisReport, VisVideo, visualize
+from .evaluation.evaluate import DetMetrics, EvalReport, evaluate
+from .engine.infer import InferResult, infer
+from .engine.train import TrainResult, train
+from .zoo.own_models import AddResult, ExportResult, add_model, export_model, import_models, user_models
+from .vis.gallery import VisReport, VisVideo, visualize
 from .workspace import Workspace, find_workspace, init_workspace
-from .zoo import ZooModel, filter_models, list_models, resolve_model_name
+from .zoo.catalogue import ZooModel, filter_models, list_models, resolve_model_name
 
 __version__ = "0.1.0"
 

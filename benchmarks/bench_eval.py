@@ -40,7 +40,7 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     gt, pred = args.workdir / "det_val.json", args.workdir / "det.json"
     if not gt.exists():
-        from bddet.data.synthetic import make_det_frames
+        from bddet.data.synthetic_labels import make_det_frames
 
         gt_frames, pred_frames = make_det_frames(args.frames, seed=2026)
         gt.write_text(json.dumps(gt_frames))

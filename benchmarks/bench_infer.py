@@ -55,9 +55,9 @@ def main() -> None:
     import torch
     from mmdet.utils import register_all_modules
 
-    from bddet.config import config_path, load_config
-    from bddet.data.sample import make_sample_dataset
-    from bddet.zoo import resolve_model_name
+    from bddet.zoo.config_files import config_path, load_config
+    from bddet.data.sample_dataset import make_sample_dataset
+    from bddet.zoo.catalogue import resolve_model_name
 
     work = Path(tempfile.mkdtemp(prefix="bddet-bench-infer-"))
     # road scenes at BDD100K's 1280x720 (decoding random noise would measure the JPEG decoder instead)

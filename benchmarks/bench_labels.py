@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--path", type=Path, default=Path("/tmp/bddet-bench-labels/det_train.json"))
     args = ap.parse_args()
     if not args.path.exists():
-        from bddet.data.synthetic import make_det_frames
+        from bddet.data.synthetic_labels import make_det_frames
 
         args.path.parent.mkdir(parents=True, exist_ok=True)
         gt, _ = make_det_frames(args.frames, seed=7, gt_per_frame=18.5, fp_per_frame=0)

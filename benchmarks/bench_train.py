@@ -32,7 +32,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=3)
     args = ap.parse_args()
-    from bddet.data.sample import make_sample_dataset
+    from bddet.data.sample_dataset import make_sample_dataset
 
     work = Path(tempfile.mkdtemp(prefix="bddet-bench-train-"))
     data = make_sample_dataset(work / "data", n_train=96, n_val=8, n_test=1)

@@ -54,10 +54,10 @@ def make_clip(path: Path, frames: int, fps: int = 30) -> None:
 def decode_fps(clip: Path, workers: int) -> float:
     import torch
 
-    from bddet.config import load_config
+    from bddet.zoo.config_files import load_config
     from bddet.data.video_files import VideoItem, probe_video, select_frames
-    from bddet.infer_video import VideoFrames, video_chunks, video_pipeline
-    from bddet.infer import _collate, _quiet_worker
+    from bddet.engine.video_frames import VideoFrames, video_chunks, video_pipeline
+    from bddet.engine.infer import _collate, _quiet_worker
 
     probe = probe_video(clip)
     item = VideoItem(probe, "clip", select_frames(probe))
@@ -76,10 +76,10 @@ def model_fps(clip: Path, frames: int) -> float:
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
 
-    from bddet.config import load_config
+    from bddet.zoo.config_files import load_config
     from bddet.data.video_files import VideoItem, probe_video, select_frames
-    from bddet.infer import _collate
-    from bddet.infer_video import VideoFrames, video_chunks, video_pipeline
+    from bddet.engine.infer import _collate
+    from bddet.engine.video_frames import VideoFrames, video_chunks, video_pipeline
 
     register_all_modules()
     cfg = load_config(str(Path("bddet/configs/demo/retinanet_tiny_sample.py").resolve()), "")
@@ -102,7 +102,7 @@ def writer_fps(clip: Path, out: Path) -> float:
     import numpy as np
 
     from bddet.data.video_files import probe_video
-    from bddet.vis_video import VideoDrawing, draw_video
+    from bddet.vis.video import VideoDrawing, draw_video
 
     probe = probe_video(clip)
     rng = np.random.default_rng(1)

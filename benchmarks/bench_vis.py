@@ -27,7 +27,7 @@ def main() -> None:
     import numpy as np
     from PIL import Image
 
-    from bddet.data.synthetic import make_det_frames
+    from bddet.data.synthetic_labels import make_det_frames
 
     work = Path(tempfile.mkdtemp(prefix="bddet-bench-vis-"))
     (work / "imgs").mkdir()

@@ -11,8 +11,8 @@ REPO = Path(__file__).resolve().parent.parent
 CHECK = """
 import bddet, sys
 from pathlib import Path
-from bddet.config import config_path, load_config
-from bddet.zoo import list_models, sample_models
+from bddet.zoo.config_files import config_path, load_config
+from bddet.zoo.catalogue import list_models, sample_models
 assert Path(bddet.__file__).is_relative_to(sys.argv[1]), bddet.__file__
 paths = [config_path(m) for m in list_models()] + [config_path(m) for m in sample_models()]
 missing = [str(p) for p in paths if not p.is_file()]

@@ -15,7 +15,7 @@ def test_the_python_api_example_runs_as_written(tmp_path, file_server, capsys):
     """The README's Python API block, run against the built-in sample and the demo model's mirror."""
     import shutil
 
-    from bddet.data.sample import make_sample_dataset
+    from bddet.data.sample_dataset import make_sample_dataset
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     code = re.search(r"<!-- python-api -->\n```python\n(.*?)```\n<!-- /python-api -->", readme, re.S).group(1)

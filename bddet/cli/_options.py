@@ -21,7 +21,7 @@ MasterPortOpt = Annotated[int, typer.Option("--master-port", help="Port on the r
 def dist_settings(gpus: int, nnodes: int, node_rank: int, master_addr: str, master_port: int,
                   device: str | None):
     """The distribution options of a command as the library's DistSettings (device checked)."""
-    from ..dist import DistSettings
+    from ..engine.dist import DistSettings
 
     if device not in (None, "cuda", "cpu"):
         raise typer.BadParameter("cuda or cpu", param_hint="--device")

@@ -68,7 +68,7 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
 def print_error_breakdown(errors, title: str = "Where the AP50 goes (TIDE): AP50 gained by fixing each error type") -> None:
     """The TIDE breakdown as a rich table: OVERALL first, then per class."""
     from ..data.categories import CLASSES
-    from ..tide import ERROR_TYPES
+    from ..evaluation.tide import ERROR_TYPES
 
     rows = [("OVERALL", fmt_number(errors.ap50), *(fmt_number(errors.main[k]) for k in ERROR_TYPES))]
     rows += [(c, fmt_number(errors.per_class_ap50[c]), *(fmt_number(errors.per_class[c][k]) for k in ERROR_TYPES))

@@ -89,7 +89,7 @@ for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cm
 
 
 def _terminated(signum, _frame) -> None:
-    from ..dist import LaunchInterrupted
+    from ..engine.dist import LaunchInterrupted
 
     raise LaunchInterrupted(signum)
 

@@ -35,7 +35,7 @@ def command(
     from rich.table import Table
 
     from ..atomic_write import atomic_write_text
-    from ..compare import ROWS, compare
+    from ..evaluation.compare import ROWS, compare
     from ..workspace import find_workspace, find_workspace_or_none, names_a_file
     from ._output import strict_json_value
 

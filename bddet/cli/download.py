@@ -8,9 +8,9 @@ import typer
 from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
                            TransferSpeedColumn)
 
-from ..download import download
+from ..zoo.download import download
 from ..workspace import find_workspace_or_none
-from ..zoo import ARTIFACT_KINDS, resolve_model_name
+from ..zoo.catalogue import ARTIFACT_KINDS, resolve_model_name
 from ._options import WorkspaceOpt
 from ._output import console, err_console, info, warn
 

@@ -34,7 +34,7 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Score predictions exactly as the official BDD100K evaluator, much faster."""
-    from ..evaluate import OVERALL, evaluate  # numpy/numba: only when evaluating
+    from ..evaluation.evaluate import OVERALL, evaluate  # numpy/numba: only when evaluating
     from ..workspace import find_workspace, find_workspace_or_none, names_a_file
 
     if split not in ("val", "train"):

@@ -49,9 +49,9 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Detect objects with a zoo model and write det.json in the Scalabel format the evaluator takes."""
-    from ..config import parse_cfg_options
+    from ..zoo.config_files import parse_cfg_options
     from ..data.video_files import is_video
-    from ..infer import infer
+    from ..engine.infer import infer
     from ..workspace import find_workspace, find_workspace_or_none
 
     if split and images:

@@ -24,7 +24,7 @@ def command(
     if sample:
         if data_root is not None:
             raise typer.BadParameter("either --sample or --data-root", param_hint="--sample")
-        from ..data.sample import make_sample_dataset
+        from ..data.sample_dataset import make_sample_dataset
 
         data_root = make_sample_dataset(Path(directory) / "sample-data", n_train=96, n_val=24, n_test=4,
                                         n_videos=1)

@@ -31,9 +31,9 @@ def list_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """List the published BDD100K detection models with their recipe and published AP, then yours."""
-    from ..user_models import filter_user_models
+    from ..zoo.own_models import filter_user_models
     from ..workspace import find_workspace_or_none
-    from ..zoo import filter_models
+    from ..zoo.catalogue import filter_models
 
     if sort not in SORT_KEYS:
         raise typer.BadParameter(f"must be one of {', '.join(SORT_KEYS)}", param_hint="--sort")
@@ -73,7 +73,7 @@ def add_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Register a model of your own: a training run, or any config and checkpoint."""
-    from ..user_models import add_model
+    from ..zoo.own_models import add_model
     from ..workspace import find_workspace, find_workspace_or_none
 
     ws = find_workspace(workspace) if from_run else find_workspace_or_none(workspace)
@@ -90,7 +90,7 @@ def export_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write one of your models as a mirror folder (serve it over HTTP, or copy it) for `bddet models import`."""
-    from ..user_models import export_model
+    from ..zoo.own_models import export_model
     from ..workspace import find_workspace_or_none
 
     result = export_model(name, out_dir, workspace=find_workspace_or_none(workspace))
@@ -106,7 +106,7 @@ def import_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add the models of a mirror to your catalogue; their weights are fetched and MD5-checked."""
-    from ..user_models import import_models
+    from ..zoo.own_models import import_models
     from ..workspace import find_workspace_or_none
 
     added = import_models(source, workspace=find_workspace_or_none(workspace), names=names,

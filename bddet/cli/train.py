@@ -35,8 +35,8 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Train a zoo model from ImageNet-pretrained backbones with its published recipe."""
-    from ..config import parse_cfg_options
-    from ..train import train
+    from ..zoo.config_files import parse_cfg_options
+    from ..engine.train import train
     from ..workspace import find_workspace
 
     overrides = parse_cfg_options(cfg_options)  # a bad pair fails here, in one line, before any process starts

@@ -31,7 +31,7 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Draw predictions (and ground truth, and errors) on the images, with a gallery to browse."""
-    from ..visualize import visualize
+    from ..vis.gallery import visualize
     from ..workspace import find_run, find_workspace, find_workspace_or_none, names_a_file
 
     if sort not in ("errors", "name"):

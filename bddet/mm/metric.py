@@ -9,7 +9,7 @@ from mmdet.registry import METRICS
 
 from ..data.det_labels import parse_det_frames, read_det_labels
 from ..data.det_output import detections_to_frame, number_labels
-from ..evaluate import evaluate_labels
+from ..evaluation.evaluate import evaluate_labels
 
 
 @METRICS.register_module()

@@ -2,7 +2,7 @@
 import pytest
 
 from bddet.workspace import Workspace, init_workspace, record_weights
-from tests.data_helpers import tiny_data_root
+from tests.fixtures.datasets import tiny_data_root
 
 MODEL = "retinanet_r50_fpn_1x_det_bdd100k"
 
@@ -13,8 +13,8 @@ def weights(tmp_path_factory):
     import torch
     from mmdet.utils import register_all_modules
 
-    from bddet.config import config_path, load_config
-    from bddet.zoo import resolve_model_name
+    from bddet.zoo.config_files import config_path, load_config
+    from bddet.zoo.catalogue import resolve_model_name
 
     register_all_modules()
     from mmdet.registry import MODELS

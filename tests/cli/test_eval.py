@@ -3,7 +3,7 @@ import math
 
 import yaml
 
-from bddet.data.synthetic import make_det_frames
+from bddet.data.synthetic_labels import make_det_frames
 from bddet.workspace import MANIFEST_NAME, Workspace, init_workspace
 
 

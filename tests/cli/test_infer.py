@@ -61,8 +61,8 @@ def test_batched_detections_are_mmdetections_own_in_original_pixels(cli, ws, wei
     import torch
     from mmdet.apis import inference_detector, init_detector
 
-    from bddet.config import config_path
-    from bddet.zoo import resolve_model_name
+    from bddet.zoo.config_files import config_path
+    from bddet.zoo.catalogue import resolve_model_name
 
     torch.set_num_threads(1)
     result = cli("infer", *SMALL, "--batch-size", "2", "--workers", "1", "--fp16", "--out", "b")
@@ -222,7 +222,7 @@ def test_resume_matches_finished_images_by_name_when_the_folder_changed(cli, ws)
 
 
 def test_default_run_folders_are_unique_within_one_second(ws):
-    from bddet.infer import _unique_run_dir
+    from bddet.engine.infer import _unique_run_dir
 
     runs = ws / "runs" / "infer"
     made = [_unique_run_dir(runs, "m-val-20260101-000000") for _ in range(3)]

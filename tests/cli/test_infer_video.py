@@ -10,11 +10,11 @@ from pathlib import Path
 import av
 import cv2
 
-from bddet.data.sample import make_sample_video
+from bddet.data.sample_dataset import make_sample_video
 from tests.cli.test_infer import SMALL, load_det, torch_threads
-from tests.data_helpers import bad_videos, write_labels
-from tests.test_evaluate import assert_same, official
-from tests.test_report import chromium_driver
+from tests.fixtures.datasets import bad_videos, write_labels
+from tests.evaluation.test_evaluate import assert_same, official
+from tests.evaluation.test_html_report import chromium_driver
 
 
 def strip_ids(frames):

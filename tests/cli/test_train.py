@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from bddet.workspace import MANIFEST_NAME, init_workspace
-from tests.data_helpers import tiny_data_root
+from tests.fixtures.datasets import tiny_data_root
 
 O = "--cfg-options"
 # small images, batches of 2, no loader workers, one epoch
@@ -77,7 +77,7 @@ def test_two_processes_on_cpu(cli, ws):
 
 
 def test_a_user_config_inheriting_ours(cli, ws):
-    from bddet.config import CONFIG_DIR
+    from bddet.zoo.config_files import CONFIG_DIR
 
     mine = ws / "my_retinanet.py"
     mine.write_text(f"_base_ = '{CONFIG_DIR / 'retinanet_r50_fpn_1x_det_bdd100k.py'}'\n"

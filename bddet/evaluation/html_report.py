@@ -1,0 +1,292 @@
+"""One self-contained HTML page on where and why a detector fails (one run, or several compared).
+
+Everything is embedded: the plots are matplotlib PNGs as data URIs, the style is inline, there
+is no script and nothing is fetched. Sections: the official metrics; precision-recall curves
+per class at IoU 0.5, 0.75 and 0.5:0.95 (pycocotools' own precision arrays); AP by object
+size and by condition; a class confusion matrix with a background row and column; the TIDE
+error breakdown (tide.py), with links to the worst frames of each error type in a vis gallery.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..data.categories import CLASSES, FRAME_CONDITIONS
+from .tide import ERROR_TYPES, ErrorBreakdown
+
+CONFUSION_SCORE = 0.3   # detections drawn by `bddet vis` by default; the confusion matrix counts these
+CONFUSION_IOU = 0.5
+TABLE_METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")
+WORST_FRAMES = 8
+
+
+@dataclass
+class RunAnalysis:
+    """Everything the page shows for one prediction set."""
+
+    label: str
+    metrics: object                                   # evaluate.DetMetrics (with its precision array)
+    by: dict                                          # condition -> value -> DetMetrics
+    errors: ErrorBreakdown
+    confusion: np.ndarray                             # (K+1, K+1): rows truth (+ background), cols predicted
+    gallery: Path | None = None
+    video_frames: dict = field(default_factory=dict)  # frame name -> (videoName, seconds), frames from videos
+
+
+@dataclass
+class ReportPage:
+    """The written page and what it holds."""
+
+    index: Path
+    images: int
+    runs: list[str] = field(default_factory=list)
+
+
+def confusion_matrix(gt, pred, score_thr: float = CONFUSION_SCORE, iou_thr: float = CONFUSION_IOU) -> np.ndarray:
+    """Counts of (true class, predicted class) at IoU >= ``iou_thr``, detections scoring >= ``score_thr``.
+
+    Row K is background (a detection on nothing: a false positive), column K is background (an
+    object no detection took: missed). Each image: detections in score order take the untaken
+    object of any class with the highest IoU; crowd and ignored objects take no part.
+    """
+    from ..vis.gallery import iou_matrix
+
+    k_bg = len(CLASSES)
+    out = np.zeros((k_bg + 1, k_bg + 1), dtype=np.int64)
+    gb, pb = gt.frame_bounds(), pred.frame_bounds()
+    for fi, name in enumerate(gt.names):
+        g = np.arange(gb[fi], gb[fi + 1])
+        g = g[~gt.ignore[g]]
+        pf = pred.frame_index.get(name)
+        p = np.arange(pb[pf], pb[pf + 1]) if pf is not None else np.zeros(0, dtype=int)
+        p = p[pred.score[p] >= score_thr]
+        p = p[np.argsort(-pred.score[p], kind="stable")]
+        ious = iou_matrix(pred.box[p], gt.box[g], np.zeros(len(g), dtype=bool))
+        taken = np.zeros(len(g), dtype=bool)
+        for i in range(len(p)):
+            cand = np.where(taken, -1.0, ious[i]) if len(g) else np.zeros(0)
+            j = int(np.argmax(cand)) if len(g) else -1
+            if j >= 0 and cand[j] >= iou_thr:
+                taken[j] = True
+                out[gt.cls[g[j]], pred.cls[p[i]]] += 1
+            else:
+                out[k_bg, pred.cls[p[i]]] += 1
+        np.add.at(out, (gt.cls[g[~taken]], k_bg), 1)
+    return out
+
+
+def analyse(gt, pred, label: str, gallery: Path | None = None, matching=None, metrics=None,
+            by: dict | None = None) -> RunAnalysis:
+    """Metrics, per-condition metrics, the TIDE breakdown and the confusion matrix of one run.
+
+    What the caller computed already (the matching, the metrics, some conditions) is reused.
+    """
+    from .evaluate import match_labels, metrics_by_condition, metrics_of
+    from .tide import error_breakdown
+
+    matching = matching if matching is not None else match_labels(gt, pred)
+    metrics = metrics if metrics is not None else metrics_of(matching)
+    by = dict(by or {})
+    for cond in FRAME_CONDITIONS:
+        if cond not in by:
+            by[cond] = metrics_by_condition(gt, matching, cond)
+    from ..vis.video import video_frame_times
+
+    return RunAnalysis(label, metrics, by, error_breakdown(gt, pred), confusion_matrix(gt, pred), gallery,
+                       video_frame_times(pred.path))
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _fmt(v: float) -> str:
+    return "–" if v is None or v != v else f"{v:.2f}"
+
+
+def _pr_figure(runs: Sequence[RunAnalysis]) -> str:
+    import matplotlib.pyplot as plt
+
+    from .coco_match import RECALL_THRESHOLDS
+
+    fig, axes = plt.subplots(2, 5, figsize=(16, 6.4), sharex=True, sharey=True)
+    for k, (ax, cls) in enumerate(zip(axes.flat, CLASSES)):
+        for r, run in enumerate(runs):
+            prec = run.metrics.precision
+            if prec is None or (prec[:, :, k, 0, 2] < 0).all():
+                continue
+            curves = {"IoU 0.5": prec[0, :, k, 0, 2], "IoU 0.75": prec[5, :, k, 0, 2],
+                      "IoU 0.5:0.95": prec[:, :, k, 0, 2].mean(axis=0)}
+            if len(runs) > 1:  # one curve per run: the 0.5:0.95 mean
+                ax.plot(RECALL_THRESHOLDS, curves["IoU 0.5:0.95"], label=run.label, color=f"C{r}")
+            else:
+                for c, (name, y) in enumerate(curves.items()):
+                    ax.plot(RECALL_THRESHOLDS, y, label=name, color=f"C{c}")
+        ax.set_title(cls, fontsize=10)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("recall")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("precision")
+    # the legend of the first panel that has curves (a class without ground truth has none)
+    handles, labels = next((ax.get_legend_handles_labels() for ax in axes.flat if ax.get_lines()), ([], []))
+    fig.legend(handles, labels, loc="upper center", ncol=max(3, len(runs)), frameon=False)
+    return _png(fig)
+
+
+def _bars(groups: list[str], series: dict[str, list[float]], ylabel: str, width_per_group: float = 0.9) -> str:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(groups) * max(1, len(series)) ** 0.5 + 2), 3.6))
+    x = np.arange(len(groups))
+    w = width_per_group / max(1, len(series))
+    for s, (name, values) in enumerate(series.items()):
+        ax.bar(x + (s - (len(series) - 1) / 2) * w, [0 if v != v else v for v in values], w, label=name)
+    ax.set_xticks(x, groups, rotation=30, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", alpha=0.3)
+    if len(series) > 1:
+        ax.legend(frameon=False)
+    return _png(fig)
+
+
+def _confusion_figure(run: RunAnalysis) -> str:
+    import matplotlib.pyplot as plt
+
+    names = [*CLASSES, "background"]
+    counts = run.confusion.astype(float)
+    rows = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            if counts[i, j]:
+                ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center", fontsize=7,
+                        color="white" if share[i, j] > 0.5 else "black")
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_xlabel(f"predicted (score >= {CONFUSION_SCORE}); background: missed")
+    ax.set_ylabel("true; background: false positive")
+    ax.set_title(run.label, fontsize=10)
+    return _png(fig)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _frame_link(run: RunAnalysis, name: str, out_dir: Path) -> str:
+    """Where the gallery shows a frame: its picture, or its moment in the annotated video
+    (`bddet vis --video`), as a media fragment (``#t=seconds``) the browser seeks to."""
+    from ..vis.video import VIDEO_DIR
+    from ..vis.gallery import url_attribute
+
+    if name in run.video_frames:
+        video, seconds = run.video_frames[name]
+        return url_attribute(os.path.relpath(run.gallery / VIDEO_DIR / f"{video}.mp4", out_dir)) + f"#t={seconds:.3f}"
+    return url_attribute(os.path.relpath(run.gallery / Path(name).with_suffix(".jpg"), out_dir))
+
+
+def _worst_links(run: RunAnalysis, out_dir: Path) -> str:
+    if run.gallery is None:
+        return "<p class=note>Run <code>bddet vis DIR --errors</code> on this run to link its worst frames here.</p>"
+    parts = []
+    for kind in ERROR_TYPES:
+        frames = run.errors.frames_by_error.get(kind, [])[:WORST_FRAMES]
+        links = ", ".join(f'<a href="{_frame_link(run, name, out_dir)}">{html.escape(name)}</a> ({n})'
+                          for name, n in frames) or "none"
+        parts.append(f"<li><b>{kind}</b>: {links}</li>")
+    return "<ul>" + "".join(parts) + "</ul>"
+
+
+def write_report(runs: Sequence[RunAnalysis], out_dir: str | os.PathLike[str], title: str,
+                 comparison_html: str = "") -> ReportPage:
+    """Write ``out_dir/index.html`` for one run or several (then side by side)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ..atomic_write import atomic_write_text
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = 0
+
+    def img(src: str, alt: str) -> str:
+        nonlocal images
+        images += 1
+        return f'<img src="{src}" alt="{html.escape(alt)}">'
+
+    sections = []
+    if comparison_html:
+        sections.append(f"<h2>Comparison</h2>{comparison_html}")
+    for run in runs:
+        m = run.metrics
+        rows = [[html.escape(c), *(_fmt(m.per_class[k][c]) for k in TABLE_METRICS)] for c in CLASSES]
+        rows.append(["<b>OVERALL</b>", *(f"<b>{_fmt(m.overall[k])}</b>" for k in TABLE_METRICS)])
+        sections.append(f"<h2>{html.escape(run.label)}: the official metrics</h2>"
+                        f"<p>{m.n_frames} frames, {m.n_gt} boxes, {m.n_pred} predictions.</p>"
+                        + _table(["class", *TABLE_METRICS], rows))
+    sections.append("<h2>Precision-recall per class</h2><p>pycocotools' interpolated precision at 101 recall "
+                    "points, all areas, 100 detections per image" + (" (IoU 0.5:0.95 mean per run)." if len(runs) > 1
+                                                                     else ".") + "</p>"
+                    + img(_pr_figure(runs), "precision-recall curves per class"))
+    size_series = {f"{run.label} {k}" if len(runs) > 1 else k: [run.metrics.per_class[k][c] for c in CLASSES]
+                   for run in runs for k in ("APs", "APm", "APl")}
+    sections.append("<h2>AP by object size</h2><p>small &lt; 32², medium &lt; 96² pixels, large above.</p>"
+                    + img(_bars(list(CLASSES), size_series, "AP"), "AP by object size"))
+    for cond in FRAME_CONDITIONS:
+        values = sorted(set().union(*(run.by[cond] for run in runs)))
+        series = {run.label: [run.by[cond][v].overall["AP"] if v in run.by[cond] else float("nan") for v in values]
+                  for run in runs}
+        counts = ", ".join(f"{html.escape(v)}: {runs[0].by[cond][v].n_frames}" for v in values if v in runs[0].by[cond])
+        sections.append(f"<h2>AP by {cond}</h2><p>frames: {counts}</p>"
+                        + img(_bars(values, series, "OVERALL AP"), f"AP by {cond}"))
+    sections.append(f"<h2>Class confusion</h2><p>At IoU {CONFUSION_IOU}, detections scoring at least "
+                    f"{CONFUSION_SCORE}; each row sums the fate of one true class (shaded by share).</p>"
+                    + "".join(img(_confusion_figure(run), f"confusion matrix of {run.label}") for run in runs))
+    defs = ("<p>TIDE (Bolya et al., ECCV 2020): the AP50 each error type costs, i.e. gained by fixing only it. "
+            "<b>Cls</b> right box, wrong class; <b>Loc</b> right class, 0.1 &le; IoU &le; 0.5; <b>Both</b> wrong class "
+            "and box; <b>Dupe</b> a second detection of a matched object; <b>Bkg</b> nothing there (IoU &le; 0.1); "
+            "<b>Miss</b> objects no detection found.</p>")
+    err_series = {run.label: [run.errors.main[k] for k in ERROR_TYPES] for run in runs}
+    sections.append("<h2>Where the AP goes: error breakdown</h2>" + defs
+                    + img(_bars(list(ERROR_TYPES), err_series, "AP50 gained by fixing"), "error breakdown"))
+    for run in runs:
+        rows = [["<b>OVERALL</b>", f"<b>{_fmt(run.errors.ap50)}</b>",
+                 *(f"<b>{_fmt(run.errors.main[k])}</b>" for k in ERROR_TYPES)]]
+        rows += [[html.escape(c), _fmt(run.errors.per_class_ap50[c]), *(_fmt(run.errors.per_class[c][k])
+                                                                        for k in ERROR_TYPES)] for c in CLASSES]
+        counts = ", ".join(f"{k} {run.errors.counts[k]}" for k in ERROR_TYPES)
+        sections.append(f"<h3>{html.escape(run.label)}</h3><p>counts: {counts}</p>"
+                        + _table(["class", "AP50", *ERROR_TYPES], rows)
+                        + "<h4>Worst frames by error type</h4>" + _worst_links(run, out_dir))
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:1.5em;max-width:1500px;color:#222}}
+table{{border-collapse:collapse;margin:.5em 0}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
+td:first-child,th:first-child{{text-align:left}}img{{max-width:100%;display:block;margin:.5em 0}}
+.note{{color:#666}}.sig{{font-weight:bold;color:#0a6}}.neg{{font-weight:bold;color:#c22}}</style></head>
+<body><h1>{html.escape(title)}</h1>
+{chr(10).join(sections)}
+</body></html>
+"""
+    index = out_dir / "index.html"
+    atomic_write_text(index, page)
+    return ReportPage(index, images, [run.label for run in runs])

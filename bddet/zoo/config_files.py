@@ -1,0 +1,96 @@
+"""Zoo configs: where they live, and loading one with the workspace's data root filled in.
+
+The configs under ``configs/det/`` carry no data paths (only the BDD100K layout below a
+root); whoever runs them says where the data is. Loading a config imports mmengine only.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import BddetError
+from .catalogue import ZooModel, resolve_model_name
+
+# bddet/configs is a link to the repository's configs/, so a wheel carries the configs inside
+# the package and an installed bddet finds them where a source checkout does.
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PACKAGE_DIR / "configs" / "det"
+
+
+class ConfigError(BddetError):
+    """A config that cannot be found or loaded."""
+
+
+def config_path(model: ZooModel) -> Path:
+    """The config file of a zoo (or sample) model."""
+    return PACKAGE_DIR / model.config
+
+
+def resolve_config(model_or_path: str, workspace=None) -> tuple[Path, ZooModel | None]:
+    """A zoo model name (any unambiguous prefix, your own models of ``workspace`` and the
+    per-user catalogue included) or a path to a config file."""
+    if model_or_path.endswith(".py") and Path(model_or_path).is_file():
+        return Path(model_or_path).resolve(), None
+    if model_or_path.endswith(".py") and os.sep in model_or_path:
+        raise ConfigError(f"{model_or_path}: no such config file")
+    from .own_models import user_models
+
+    model = resolve_model_name(model_or_path, user_models(workspace))
+    return config_path(model), model
+
+
+def _datasets(cfg):
+    """Every dataset dict of the train/val/test loaders, including ones wrapped by a mix dataset."""
+    for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
+        ds = cfg.get(loader, {}).get("dataset")
+        while ds is not None:
+            yield ds
+            ds = ds.get("dataset")
+
+
+def load_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] | None = None,
+                cfg_options: dict | None = None):
+    """Load a config with mmengine, point its datasets and evaluators at ``data_root``, apply options."""
+    from mmengine.config import Config
+
+    try:
+        cfg = Config.fromfile(str(path))
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    except (SyntaxError, KeyError, ImportError, AttributeError, TypeError, ValueError) as e:
+        raise ConfigError(f"{path}: cannot be loaded ({type(e).__name__}: {e})") from None
+    if data_root is not None:
+        root = str(data_root)
+        for ds in _datasets(cfg):
+            if "data_root" in ds:
+                ds["data_root"] = root
+        for key in ("val_evaluator", "test_evaluator"):
+            ev = cfg.get(key)
+            if isinstance(ev, dict) and ev.get("ann_file") and not os.path.isabs(ev["ann_file"]):
+                ev["ann_file"] = os.path.join(root, ev["ann_file"])
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def parse_cfg_options(items) -> dict:
+    """``KEY=VALUE`` strings as MMDetection's ``--cfg-options`` reads them.
+
+    mmengine's own DictAction does the parsing, so values mean exactly what they mean to
+    mmdet's tools: ``true``/``false`` are booleans, ``None`` is None, ``1,2`` and ``[1,2]``
+    are lists, ``(1,2)`` is a tuple, nesting works, anything else is an int, float or string.
+    """
+    import argparse
+
+    items = list(items or ())
+    for item in items:
+        if "=" not in item or item.startswith("="):
+            raise ConfigError(f"--cfg-options: '{item}' is not KEY=VALUE (a model or config goes before "
+                              "--cfg-options, whose values run up to the next option)")
+    if not items:
+        return {}
+    from mmengine.config import DictAction
+
+    namespace = argparse.Namespace()
+    DictAction(option_strings=["--cfg-options"], dest="cfg_options", nargs="+")(None, namespace, items)
+    return namespace.cfg_options
