@@ -11,20 +11,21 @@ Importing bddet is cheap: torch, MMDetection and NumPy load only inside the func
 need them. Every function returns a dataclass and raises BddetError subclasses whose
 message is the line a user should read; none of them prints.
 """
-# The library modules are imported here, before their functions are bound to the same names,
-# so `bddet.infer` is the function even after `bddet.infer` the module has been imported.
-from .evaluation.compare import CompareReport, compare
+# Each name is imported from the room that holds it (see the README's "Where things are"); the
+# rooms load nothing heavy at import time, so this stays cheap.
 from .engine.dist import DistSettings
-from .zoo.download import DownloadResult, download
-from .errors import (BddetError, DownloadError, IntegrityError, LabelError, ManifestError,
-                     ModelNameError)
-from .evaluation.evaluate import DetMetrics, EvalReport, evaluate
 from .engine.infer import InferResult, infer
 from .engine.train import TrainResult, train
-from .zoo.own_models import AddResult, ExportResult, add_model, export_model, import_models, user_models
+from .errors import (BddetError, DownloadError, IntegrityError, LabelError, ManifestError,
+                     ModelNameError)
+from .evaluation.compare import CompareReport, compare
+from .evaluation.evaluate import EvalReport, evaluate
+from .evaluation.metrics import DetMetrics
 from .vis.gallery import VisReport, VisVideo, visualize
 from .workspace import Workspace, find_workspace, init_workspace
-from .zoo.catalogue import ZooModel, filter_models, list_models, resolve_model_name
+from .zoo.catalogue import ZooModel, filter_models, list_models, resolve_model_name, user_models
+from .zoo.download import DownloadResult, download
+from .zoo.own_models import AddResult, ExportResult, add_model, export_model, import_models
 
 __version__ = "0.1.0"
 

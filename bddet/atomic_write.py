@@ -66,3 +66,23 @@ def atomic_write_bytes(final: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(final: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``final`` atomically, flushed to disk before the rename."""
     atomic_write_bytes(final, text.encode("utf-8"))
+
+
+def strict_json_value(data):
+    """``data`` with every NaN and infinity as None: strict JSON has no NaN (jq, JSON.parse)."""
+    import math
+
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: strict_json_value(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [strict_json_value(v) for v in data]
+    return data
+
+
+def atomic_write_json(final: str | os.PathLike[str], data, indent: int = 2) -> None:
+    """Write ``data`` as strict JSON (NaN and infinities as null) to ``final`` atomically."""
+    import json
+
+    atomic_write_text(final, json.dumps(strict_json_value(data), indent=indent, allow_nan=False))

@@ -323,6 +323,54 @@ def find_run(ws: Workspace, value: str | os.PathLike[str]) -> tuple[str, dict] |
     return None
 
 
+def run_folder(ws: Workspace | None, value: str | os.PathLike[str]) -> Path | None:
+    """The output folder of the run ``value`` names (a workspace run id or output folder, or any
+    folder holding det.json), else None."""
+    from .data.run_files import predictions_in
+
+    found = find_run(ws, value) if ws is not None else None
+    if found is not None and found[1].get("output"):
+        return ws.resolve(found[1]["output"])
+    folder = Path(value).expanduser()
+    return folder.resolve() if folder.is_dir() and predictions_in(folder) is not None else None
+
+
+def resolve_predictions(ws: Workspace | None, predictions: str | os.PathLike[str] | None = None,
+                        run: str | os.PathLike[str] | None = None) -> tuple[str | None, dict | None, Path]:
+    """(run id, run record, det.json) of what a user named, the one way commands find predictions.
+
+    ``predictions`` is a det.json file (taken as it is), a run folder holding one, or a folder of
+    Scalabel files (one per video, as box_track_20); ``run`` is a workspace run id or a run's
+    output folder. A folder holding det.json is a run wherever it lies: in a workspace it gets
+    its record (run id, images, gallery), outside it is just its det.json (and videos.json).
+    With neither, the workspace's current run.
+    """
+    from .data.run_files import predictions_in
+
+    named = predictions if predictions is not None else run
+    if named is not None:
+        found = find_run(ws, named) if ws is not None else None
+        if found is not None:
+            return found[0], found[1], ws.resolve(found[1]["predictions"])
+        folder = Path(named).expanduser()
+        det = predictions_in(folder) if folder.is_dir() else None
+        if det is not None:
+            return None, None, det
+        if predictions is not None:
+            return None, None, folder  # a file, or a folder of files: its reader names what is wrong with it
+        if folder.is_dir():
+            raise ManifestError(f"{folder}: a folder without det.json; give a det.json file or a run folder "
+                                "that `bddet infer` wrote")
+        if ws is None:
+            raise ManifestError(f"{run}: no such run folder, and no workspace to find a run of that id in")
+        run_id, record = resolve_run(ws, str(run))
+        return run_id, record, ws.resolve(record["predictions"])
+    if ws is None:
+        raise ManifestError("give a predictions file or run folder, or a workspace with an inference run")
+    run_id, record = resolve_run(ws, None)
+    return run_id, record, ws.resolve(record["predictions"])
+
+
 def record_run(ws: Workspace, section: str, prefix: str, record: dict, make_current: bool = True,
                replace_where: tuple[str, object] | None = None) -> str:
     """Add a run record under a fresh id (``infer-3``), optionally making it the current run.

@@ -57,15 +57,15 @@ def decode_fps(clip: Path, workers: int) -> float:
     from bddet.zoo.config_files import load_config
     from bddet.data.video_files import VideoItem, probe_video, select_frames
     from bddet.engine.video_frames import VideoFrames, video_chunks, video_pipeline
-    from bddet.engine.infer import _collate, _quiet_worker
+    from bddet.engine.infer import collate_frames, quiet_loader_worker
 
     probe = probe_video(clip)
     item = VideoItem(probe, "clip", select_frames(probe))
     cfg = load_config(str(Path("bddet/configs/demo/retinanet_tiny_sample.py").resolve()), "")
     chunks = video_chunks([item], [list(range(len(item.kept)))], 1, 0, workers)
     dataset = VideoFrames([item], chunks, video_pipeline(cfg.test_dataloader.dataset.pipeline))
-    loader = torch.utils.data.DataLoader(dataset, batch_size=1, num_workers=workers, collate_fn=_collate,
-                                         worker_init_fn=_quiet_worker if workers else None)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=1, num_workers=workers, collate_fn=collate_frames,
+                                         worker_init_fn=quiet_loader_worker if workers else None)
     t = time.perf_counter()
     n = sum(len(names) for names, _, _ in loader)
     return n / (time.perf_counter() - t)
@@ -78,7 +78,7 @@ def model_fps(clip: Path, frames: int) -> float:
 
     from bddet.zoo.config_files import load_config
     from bddet.data.video_files import VideoItem, probe_video, select_frames
-    from bddet.engine.infer import _collate
+    from bddet.engine.infer import collate_frames
     from bddet.engine.video_frames import VideoFrames, video_chunks, video_pipeline
 
     register_all_modules()
@@ -87,7 +87,7 @@ def model_fps(clip: Path, frames: int) -> float:
     item = VideoItem(probe, "clip", select_frames(probe)[:frames])
     dataset = VideoFrames([item], video_chunks([item], [list(range(len(item.kept)))], 1, 0, 0),
                           video_pipeline(cfg.test_dataloader.dataset.pipeline))
-    batches = [_collate([x]) for x in dataset]
+    batches = [collate_frames([x]) for x in dataset]
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
     with torch.inference_mode():

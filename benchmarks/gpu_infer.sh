@@ -36,7 +36,7 @@ if ! $python -c "import mmcv.ops" 2>/dev/null; then
   $python -m pip install -q --no-index --no-deps --no-compile --target "$site" "$build"/dist/mmcv-*.whl
   say "mmcv built"
 fi
-$python -c "import mmcv.ops, mmdet, bddet.infer; print('mmcv', mmcv.__version__, 'mmdet', mmdet.__version__)"
+$python -c "import mmcv.ops, mmdet, bddet.engine.infer; print('mmcv', mmcv.__version__, 'mmdet', mmdet.__version__)"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 
 if [ $# -eq 0 ]; then

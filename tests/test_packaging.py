@@ -33,7 +33,7 @@ def test_a_wheel_carries_every_config_and_an_installed_bddet_loads_them(tmp_path
                     str(src)], check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("bddet-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "bddet/zoo.yaml" in names and "bddet/configs/det/_base_/default_runtime.py" in names
+    assert "bddet/zoo/zoo.yaml" in names and "bddet/configs/det/_base_/default_runtime.py" in names
     assert "bddet/configs/demo/mirror/models/retinanet_tiny_sample.pth" in names  # data, not only .py files
     assert sum(n.startswith("bddet/configs/det/") and n.count("/") == 3 for n in names) == 64
     subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(tmp_path / "site"), str(wheel)],

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..atomic_write import strict_json_value
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -30,17 +32,6 @@ def info(message: str) -> None:
     err_console.print(escape(message), soft_wrap=True, highlight=False)
 
 
-def strict_json_value(data: Any) -> Any:
-    """``data`` with every NaN and infinity as None: strict JSON has no NaN (jq, JSON.parse)."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {k: strict_json_value(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [strict_json_value(v) for v in data]
-    return data
-
-
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout: unstyled, strict JSON (NaN as null) so `| jq` works."""
     console.file.write(json.dumps(strict_json_value(data), indent=2, allow_nan=False) + "\n")
@@ -55,13 +46,15 @@ def fmt_number(value: float | None, digits: int = 2) -> str:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-                right_align_from: int = 1) -> None:
-    """A rich table on stdout; columns from ``right_align_from`` on are right-aligned (numbers)."""
+                right_align_from: int = 1, bold_last: bool = False) -> None:
+    """A rich table on stdout; columns from ``right_align_from`` on are right-aligned (numbers);
+    ``bold_last`` sets the last row (OVERALL) in bold."""
     table = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)
     for i, col in enumerate(columns):
         table.add_column(col, justify="right" if i >= right_align_from else "left", no_wrap=True)
-    for row in rows:
-        table.add_row(*(str(c) for c in row))
+    rows = list(rows)
+    for k, row in enumerate(rows):
+        table.add_row(*(str(c) for c in row), style="bold" if bold_last and k == len(rows) - 1 else None)
     console.print(table)
 
 

@@ -8,7 +8,7 @@ import typer
 
 from ..data.categories import FRAME_CONDITIONS
 from ._options import JsonOpt, WorkspaceOpt
-from ._output import console, fmt_number, info, print_json
+from ._output import fmt_number, info, print_json, print_table
 
 NAME = "compare"
 EXAMPLE = ("Example:  bddet compare infer-1 infer-2      "
@@ -31,47 +31,32 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Is one model better than another, and where? Official numbers with 95% intervals of the differences."""
-    from rich import box
-    from rich.table import Table
-
-    from ..atomic_write import atomic_write_text
-    from ..evaluation.compare import ROWS, compare
+    from ..evaluation.compare import compare
     from ..workspace import find_workspace, find_workspace_or_none, names_a_file
-    from ._output import strict_json_value
 
     if len(runs) < 2:
         raise typer.BadParameter("give two or more runs or files", param_hint="RUN_OR_FILE...")
     ws = find_workspace_or_none(workspace)
     if gt is None or not all(names_a_file(r) for r in runs):
         ws = ws or find_workspace(workspace)
-    report = compare(runs, gt=gt, workspace=ws, split=split, by=list(dict.fromkeys(by or ())), metric=metric,
-                     bootstrap=bootstrap, seed=seed, report=report_dir)
-    if out is not None:
-        import json
-
-        atomic_write_text(out, json.dumps(strict_json_value(report.to_dict()), indent=2))
+    report = compare(runs, gt=gt, workspace=ws, split=split, by=by or (), metric=metric, bootstrap=bootstrap,
+                     seed=seed, report=report_dir, out=out)
     if as_json:
         print_json(report.to_dict())
         return
+    first = report.runs[0]
+    columns = ["class", first] + [c for run in report.runs[1:] for c in (run, f"Δ vs {first} [95% CI]")]
+
+    def cells(row, value, later) -> list[str]:
+        out_cells = [row, fmt_number(value)]
+        for other, d in later:
+            interval = "" if d.low != d.low else f" [{d.low:+.2f}, {d.high:+.2f}]"
+            out_cells += [fmt_number(other), "-" if d.estimate != d.estimate
+                          else f"{d.estimate:+.2f}{interval}{' *' if d.significant else ''}"]
+        return out_cells
 
     def render(title: str, table) -> None:
-        t = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)
-        t.add_column("class", no_wrap=True)
-        first = report.runs[0]
-        t.add_column(first, justify="right", no_wrap=True)
-        for run in report.runs[1:]:
-            t.add_column(run, justify="right", no_wrap=True)
-            t.add_column(f"Δ vs {first} [95% CI]", justify="right", no_wrap=True)
-        for row in ROWS:
-            cells = [row, fmt_number(table.values[first][row])]
-            for run in report.runs[1:]:
-                d = table.differences[run][row]
-                interval = "" if d.low != d.low else f" [{d.low:+.2f}, {d.high:+.2f}]"
-                mark = " *" if d.significant else ""
-                cells += [fmt_number(table.values[run][row]),
-                          "-" if d.estimate != d.estimate else f"{d.estimate:+.2f}{interval}{mark}"]
-            t.add_row(*cells, style="bold" if row == "OVERALL" else None)
-        console.print(t)
+        print_table(title, columns, [cells(*row) for row in table.rows()], bold_last=True)
 
     render(f"{report.metric} on {report.gt_path.name}: {report.table.frames} frames; * the 95% interval excludes 0 "
            f"(paired bootstrap, {report.bootstrap} resamples, seed {report.seed})", report.table)

@@ -8,9 +8,9 @@ import typer
 from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
                            TransferSpeedColumn)
 
-from ..zoo.download import download
 from ..workspace import find_workspace_or_none
-from ..zoo.catalogue import ARTIFACT_KINDS, resolve_model_name
+from ..zoo.catalogue import ARTIFACT_KINDS, resolve_model
+from ..zoo.download import download
 from ._options import WorkspaceOpt
 from ._output import console, err_console, info, warn
 
@@ -29,7 +29,7 @@ def _parse_kinds(what: str) -> list[str]:
 
 
 def command(
-    names: Annotated[List[str], typer.Argument(metavar="NAME...", help="Zoo model names (a prefix is enough).")],
+    names: Annotated[List[str], typer.Argument(metavar="NAME...", help="Model names, zoo or yours (a prefix is enough).")],
     what: Annotated[str, typer.Option("--what", help=f"Comma-separated artifacts: {','.join(KINDS)}.")] = "weights",
     mirror: Annotated[Optional[List[str]], typer.Option(
         "--mirror", help="Base URL with the official layout, tried first (repeatable).")] = None,
@@ -42,10 +42,10 @@ def command(
 ) -> None:
     """Download zoo weights (MD5-checked, resumable, from mirrors) into the per-user cache."""
     kinds = _parse_kinds(what)
-    models = [resolve_model_name(n) for n in names]
+    ws = find_workspace_or_none(workspace)
+    models = [resolve_model(n, ws) for n in names]  # zoo, sample and your own models, as every command
     if from_file is not None and (len(models) != 1 or kinds != ["weights"]):
         raise typer.BadParameter("imports the weights of exactly one model", param_hint="--from-file")
-    ws = find_workspace_or_none(workspace)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=err_console, disable=not err_console.is_terminal) as progress:

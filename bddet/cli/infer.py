@@ -49,17 +49,13 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Detect objects with a zoo model and write det.json in the Scalabel format the evaluator takes."""
-    from ..zoo.config_files import parse_cfg_options
     from ..data.video_files import is_video
     from ..engine.infer import infer
     from ..workspace import find_workspace, find_workspace_or_none
+    from ..zoo.config_files import parse_cfg_options
 
-    if split and images:
-        raise typer.BadParameter("give either --set or --images", param_hint="--set/--images")
     if every is not None and fps is not None:
         raise typer.BadParameter("give one of them", param_hint="--every/--fps")
-    if split not in (None, "val", "test", "train"):
-        raise typer.BadParameter("val, test or train", param_hint="--set")
     overrides = parse_cfg_options(cfg_options)  # a bad pair fails here, in one line, before any process starts
     ws = find_workspace_or_none(workspace)
     if ws is None and not images:

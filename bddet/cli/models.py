@@ -7,6 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from ..zoo.catalogue import SORT_KEYS
 from ._options import JsonOpt, WorkspaceOpt
 from ._output import console, fmt_number, info, markdown_table, print_json, print_table
 
@@ -14,8 +15,6 @@ NAME = "models"
 HELP = "List the zoo's models (and your own); add, export and import models of your own."
 EXAMPLE = ("Example:  bddet models swin --sort ap_val     bddet models --family fcos --json | jq '.[].name'     "
            "bddet models add my_retina --from-run train-1")
-
-SORT_KEYS = ("zoo", "name", "ap_val", "ap_test")
 
 
 def tick(flag: bool) -> str:
@@ -31,12 +30,9 @@ def list_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """List the published BDD100K detection models with their recipe and published AP, then yours."""
-    from ..zoo.own_models import filter_user_models
     from ..workspace import find_workspace_or_none
-    from ..zoo.catalogue import filter_models
+    from ..zoo.catalogue import filter_models, filter_user_models
 
-    if sort not in SORT_KEYS:
-        raise typer.BadParameter(f"must be one of {', '.join(SORT_KEYS)}", param_hint="--sort")
     models = filter_models(filter_text, family, sort)
     if markdown:  # the README's table: the published zoo only
         rows = [(f"`{m.alias}`", m.family, m.network, m.backbone, m.schedule, tick(m.ms_train), tick(m.fp16),
@@ -73,8 +69,8 @@ def add_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Register a model of your own: a training run, or any config and checkpoint."""
-    from ..zoo.own_models import add_model
     from ..workspace import find_workspace, find_workspace_or_none
+    from ..zoo.own_models import add_model
 
     ws = find_workspace(workspace) if from_run else find_workspace_or_none(workspace)
     result = add_model(name, workspace=ws, from_run=from_run, config=config, weights=weights, ap_val=ap_val,
@@ -90,8 +86,8 @@ def export_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write one of your models as a mirror folder (serve it over HTTP, or copy it) for `bddet models import`."""
-    from ..zoo.own_models import export_model
     from ..workspace import find_workspace_or_none
+    from ..zoo.own_models import export_model
 
     result = export_model(name, out_dir, workspace=find_workspace_or_none(workspace))
     info(f"exported {result.model.name} to {result.folder}; `bddet models import {result.folder}` (or its URL) "
@@ -106,8 +102,8 @@ def import_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add the models of a mirror to your catalogue; their weights are fetched and MD5-checked."""
-    from ..zoo.own_models import import_models
     from ..workspace import find_workspace_or_none
+    from ..zoo.own_models import import_models
 
     added = import_models(source, workspace=find_workspace_or_none(workspace), names=names,
                           scope="user" if user else None)

@@ -8,7 +8,7 @@ import typer
 
 from ._options import (CfgOptionsOpt, DeviceOpt, GpusOpt, MasterAddrOpt, MasterPortOpt, NnodesOpt, NodeRankOpt,
                        WorkspaceOpt, dist_settings)
-from ._output import info, say
+from ._output import ImageProgress, info, say
 
 RESUMABLE = True  # an interrupted run continues with --resume
 NAME = "train"
@@ -35,16 +35,17 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Train a zoo model from ImageNet-pretrained backbones with its published recipe."""
-    from ..zoo.config_files import parse_cfg_options
     from ..engine.train import train
     from ..workspace import find_workspace
+    from ..zoo.config_files import parse_cfg_options
 
     overrides = parse_cfg_options(cfg_options)  # a bad pair fails here, in one line, before any process starts
     settings = dist_settings(gpus, nnodes, node_rank, master_addr, master_port, device)
     ws = find_workspace(workspace)
-    result = train(model, workspace=ws, work_dir=work_dir, device=device, amp=amp, load_from=load_from,
-                   auto_scale_lr=auto_scale_lr, resume=resume, resume_from=resume_from, cfg_options=overrides,
-                   dist=settings, show_progress=True, on_message=say)
+    with ImageProgress("train", unit="iter") as progress:
+        result = train(model, workspace=ws, work_dir=work_dir, device=device, amp=amp, load_from=load_from,
+                       auto_scale_lr=auto_scale_lr, resume=resume, resume_from=resume_from, cfg_options=overrides,
+                       dist=settings, on_message=say, on_progress=progress)
     if result.run_id is None:
         return  # a machine without rank 0
     info(f"done: {result.checkpoint} (epoch {result.epoch}); recorded as {result.run_id} — "

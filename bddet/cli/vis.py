@@ -17,7 +17,7 @@ EXAMPLE = ("Example:  bddet vis out/ --errors --limit 200      bddet vis pics/ -
 def command(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help=(
         "Folder for the pictures and index.html; or an inference run (id or output folder), drawn into RUN/vis."))],
-    preds: Annotated[Optional[str], typer.Option("--preds", help="det.json or inference run id (default: current run).")] = None,
+    preds: Annotated[Optional[str], typer.Option("--preds", help="det.json, run folder or inference run id (default: current run).")] = None,
     gt: Annotated[Optional[Path], typer.Option("--gt", help="Ground truth to draw (default: the run's set labels).")] = None,
     images: Annotated[Optional[Path], typer.Option("--images", help="Image folder (default: the run's images).")] = None,
     score_thr: Annotated[float, typer.Option("--score-thr", min=0.0, max=1.0, help="Draw detections scoring at least this.")] = 0.3,
@@ -32,22 +32,19 @@ def command(
 ) -> None:
     """Draw predictions (and ground truth, and errors) on the images, with a gallery to browse."""
     from ..vis.gallery import visualize
-    from ..workspace import find_run, find_workspace, find_workspace_or_none, names_a_file
+    from ..workspace import find_workspace, find_workspace_or_none, names_a_file, run_folder
 
-    if sort not in ("errors", "name"):
-        raise typer.BadParameter("errors or name", param_hint="--sort")
     class_list = [c.strip() for c in classes.split(",")] if classes else None
     ws = find_workspace_or_none(workspace)
-    named = find_run(ws, out_dir) if ws is not None and preds is None else None
-    if named is not None:  # `bddet vis infer-2 --video`: that run, drawn beside its det.json
-        preds, record = named
-        out_dir = ws.resolve(record["output"]) / "vis"
-    is_file = preds is not None and names_a_file(preds)
-    if not is_file:
-        ws = ws or find_workspace(workspace)
+    target = run_folder(ws, out_dir) if preds is None else None
+    if target is not None:  # `bddet vis infer-2 --video`, `bddet vis run/`: that run, drawn into its vis/
+        preds, out_dir = str(out_dir), target / "vis"
+    is_path = preds is not None and names_a_file(preds)  # a file or folder; else a run id
+    if preds is None:
+        ws = ws or find_workspace(workspace)  # the current run needs a workspace: the error says how
     with ImageProgress("vis") as progress:
-        report = visualize(Path(preds) if is_file else None, out=out_dir, images=images, gt=gt, workspace=ws,
-                           run=None if is_file else preds, score_thr=score_thr, classes=class_list, limit=limit,
+        report = visualize(Path(preds) if is_path else None, out=out_dir, images=images, gt=gt, workspace=ws,
+                           run=None if is_path else preds, score_thr=score_thr, classes=class_list, limit=limit,
                            errors=errors, sort=sort, workers=workers, on_progress=progress, video=video)
     if report.missing_images:
         warn(f"{len(report.missing_images)} {'inputs' if video else 'images'} could not be read and were skipped: "

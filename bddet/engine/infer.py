@@ -16,24 +16,18 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
+from ..callbacks import MessageCallback, ProgressCallback
 from ..data.image_sources import ImageSource, images_source, set_source
+from ..data.run_files import PARTS_DIR, RESULT_NAME, VIDEO_SETTINGS, VIDEOS_NAME, read_parts
+from ..data.layout import SPLITS
+from ..errors import BddetError, OptionsError
 from .dist import DistSettings, init_distributed, launch, rank_and_world
-from ..errors import BddetError
-from ..vis.video import VIDEOS_NAME
-
-PARTS_DIR = ".parts"
-RESULT_NAME = "det.json"
-VIDEO_SETTINGS = "video-settings.json"  # in .parts: the frame selection a resumed run must keep
 
 
 class InferError(BddetError):
     """Inference inputs that cannot be used."""
-
-
-ProgressCallback = Callable[[int, int], None]   # (images done, images to do), from rank 0
-MessageCallback = Callable[[str, str], None]    # (level "info" | "warning", one line)
 
 
 @dataclass(frozen=True)
@@ -124,7 +118,7 @@ def _decodes(path: str) -> bool:
         return False
 
 
-def _quiet_worker(_worker_id: int) -> None:
+def quiet_loader_worker(_worker_id: int) -> None:
     """One thread per loader worker: N workers with all cores each would starve the main process."""
     import cv2
     import torch
@@ -133,64 +127,14 @@ def _quiet_worker(_worker_id: int) -> None:
     cv2.setNumThreads(0)
 
 
-def _collate(batch):
+def collate_frames(batch):
+    """A loader batch of (name, data or None, error or None) as (names, mmdet batch or None, errors)."""
     from mmengine.dataset import pseudo_collate
 
     good = [(name, d) for name, d, err in batch if err is None]
     errors = [(name, err) for name, _, err in batch if err is not None]
     data = pseudo_collate([d for _, d in good]) if good else None
     return [name for name, _ in good], data, errors
-
-
-def _read_parts(parts: Path) -> tuple[dict[str, dict], dict[str, str]]:
-    """Frames and unreadable images recorded so far by any process, by frame name.
-
-    Keyed by name, not by position in the image list: a folder that gained or lost images
-    between a killed run and its resume still gets each current image exactly once.
-    """
-    import orjson
-
-    frames: dict[str, dict] = {}
-    skipped: dict[str, str] = {}
-    for part in sorted(parts.glob("part-*.jsonl")):
-        with open(part, "rb") as f:
-            for line in f:
-                if not line.endswith(b"\n"):
-                    break  # a line cut short by a crash: that image is done again
-                rec = orjson.loads(line)
-                if "frame" in rec:
-                    frames[rec["frame"]["name"]] = rec["frame"]
-                else:
-                    skipped[rec["name"]] = rec["error"]
-    return frames, skipped
-
-
-def _load_config(config: str, data_root: str, score_thr: float | None, cfg_options: dict | None):
-    from mmdet.utils import register_all_modules
-    from mmengine.utils import import_modules_from_strings
-
-    from ..zoo.config_files import load_config
-
-    register_all_modules()
-    cfg = load_config(config, data_root, cfg_options)
-    if cfg.get("custom_imports"):
-        import_modules_from_strings(**cfg.custom_imports)
-    if score_thr is not None:
-        test_cfg = cfg.model.get("test_cfg") or {}
-        target = test_cfg.get("rcnn", test_cfg) if isinstance(test_cfg, dict) else {}
-        if isinstance(target, dict) and "score_thr" in target:
-            target["score_thr"] = score_thr
-    return cfg
-
-
-def _build_model(cfg, weights: str, device: str):
-    from mmdet.registry import MODELS
-
-    from ..zoo.checkpoint import load_checkpoint_file, load_weights_strictly
-
-    model = MODELS.build(cfg.model)
-    load_weights_strictly(model, load_checkpoint_file(weights), weights)
-    return model.to(device).eval()
 
 
 def _detections(results, thr: float) -> list[tuple]:
@@ -273,6 +217,8 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     from mmdet.registry import DATASETS
 
     from ..data.det_output import detections_to_frame, number_labels
+    from ..zoo.checkpoint import build_detector
+    from ..zoo.config_files import prepare_model_config
 
     device, batch_size, workers, src = req.device, req.batch_size, req.workers, req.source
     started = time.perf_counter()
@@ -287,7 +233,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         # Videos of one size are one shape too (their sizes are known from the probe).
         one_size = len({(v.probe.width, v.probe.height) for v in src.videos}) == 1 and not src.names
         torch.backends.cudnn.benchmark = src.names is None or one_size
-    cfg = _load_config(req.config, src.data_root, req.score_thr, req.cfg_options)
+    cfg = prepare_model_config(req.config, src.data_root, req.cfg_options, req.score_thr)
     preprocessor = cfg.model.get("data_preprocessor") or {}
     if device == "cuda" and preprocessor.get("type") == "DetDataPreprocessor":
         # The loader hands over pinned batches: their copy to the GPU can overlap with the
@@ -306,7 +252,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         raise InferError(f"{src.description or src.data_root}: no images to run on")
     out = Path(req.out_dir)
     parts = out / PARTS_DIR
-    done, skipped_before = _read_parts(parts) if req.resume else ({}, {})
+    done, skipped_before = read_parts(parts) if req.resume else ({}, {})
     video_settings = {"every": req.every, "fps": req.fps}
     if src.videos and req.resume:
         _check_video_settings(parts, video_settings)
@@ -323,8 +269,8 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     video_workers = workers - image_workers if both else workers
     if todo:
         loaders.append(torch.utils.data.DataLoader(
-            _Items(dataset, todo), batch_size=batch_size, num_workers=image_workers, collate_fn=_collate,
-            shuffle=False, pin_memory=device == "cuda", worker_init_fn=_quiet_worker if image_workers else None))
+            _Items(dataset, todo), batch_size=batch_size, num_workers=image_workers, collate_fn=collate_frames,
+            shuffle=False, pin_memory=device == "cuda", worker_init_fn=quiet_loader_worker if image_workers else None))
     if any(video_todo):
         from .video_frames import VideoFrames, video_chunks, video_pipeline
 
@@ -334,12 +280,12 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
             video_workers = min(video_workers, len(chunks))  # a worker without a piece would idle
             loaders.append(torch.utils.data.DataLoader(
                 VideoFrames(src.videos, chunks, video_pipeline(cfg.test_dataloader.dataset.pipeline)),
-                batch_size=batch_size, num_workers=video_workers, collate_fn=_collate, pin_memory=device == "cuda",
-                worker_init_fn=_quiet_worker if video_workers else None))
+                batch_size=batch_size, num_workers=video_workers, collate_fn=collate_frames, pin_memory=device == "cuda",
+                worker_init_fn=quiet_loader_worker if video_workers else None))
     # The workers start decoding now, while the weights load and the GPU starts up; forking them
     # before CUDA is initialised also keeps the GPU context out of the children.
     batches = itertools.chain.from_iterable([iter(loader) for loader in loaders])
-    model = _build_model(cfg, req.weights, dev)
+    model = build_detector(cfg, req.weights, dev)
     # Only with the images and the weights known to be usable is the output folder touched.
     if rank == 0:
         if not req.resume and parts.exists():
@@ -383,7 +329,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         dist.barrier()
     summary = None
     if rank == 0:
-        frames, skipped = _read_parts(parts)
+        frames, skipped = read_parts(parts)
         missing = [name for name in names if name not in frames and name not in skipped]
         if missing:
             raise InferError(f"{len(missing)} frames have no result (first: {missing[0]})")
@@ -435,7 +381,7 @@ def resolve_weights(ws, model: str | None, weights: str | os.PathLike[str] | Non
         return path, w.resolve(), zoo_model.name if zoo_model else None, False, []
     record = (manifest or {}).get("weights", {}).get(zoo_model.name if zoo_model else "")
     if record is None and zoo_model is not None and zoo_model.source == "user":
-        from ..zoo.download import cached_path
+        from ..zoo.cache import cached_path
 
         cached = cached_path(zoo_model.artifact_path("weights"))
         if cached.is_file():  # registered or imported on this machine: checked against its MD5 then
@@ -522,8 +468,8 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
     say = on_message or (lambda level, text: None)
     if split and images:
         raise InferError("give either a set (split) or images, not both")
-    if split not in (None, "val", "test", "train"):
-        raise InferError(f"set '{split}': choose val, test or train")
+    if split not in (None, *SPLITS):
+        raise OptionsError(f"--set {split}: choose {', '.join(SPLITS)}")
     requested_device = device or (dist.device if dist else None)
     if requested_device not in (None, "cuda", "cpu"):
         raise InferError(f"device '{requested_device}': choose cuda or cpu")

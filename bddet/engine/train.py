@@ -13,10 +13,11 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
-from .dist import DistSettings, dist_backend, init_distributed, launch, rank_and_world
+from ..callbacks import MessageCallback, ProgressCallback
 from ..errors import BddetError, OptionsError
+from .dist import DistSettings, dist_backend, init_distributed, launch, rank_and_world
 
 PRETRAINED_SCHEMES = ("torchvision://", "open-mmlab://", "openmmlab://", "http://", "https://")
 
@@ -59,9 +60,9 @@ def _allow_mmengine_checkpoints() -> None:
     """Let torch.load(weights_only=True), which mmengine calls when resuming, read what mmengine saves."""
     import torch
 
-    from ..zoo.checkpoint import _allowed_globals
+    from ..zoo.checkpoint import allowed_globals
 
-    torch.serialization.add_safe_globals(_allowed_globals())
+    torch.serialization.add_safe_globals(allowed_globals())
 
 
 def prepare_config(config: str, data_root: str, work_dir: str, device: str, world_size: int, amp: bool = False,
@@ -136,7 +137,7 @@ class TrainRequest:
     cfg_options: dict = field(default_factory=dict)
     mirrors: tuple[str, ...] = ()
     manifest_mirrors: tuple[str, ...] = ()
-    show_progress: bool = False
+    on_progress: ProgressCallback | None = None
 
 
 @dataclass
@@ -173,13 +174,31 @@ def run_training_rank(req: TrainRequest) -> dict:
     cfg = prepare_config(req.config, req.data_root, req.work_dir, req.device, world, req.amp, req.load_from,
                          req.auto_scale_lr, req.resume, req.resume_from, req.cfg_options, req.mirrors,
                          req.manifest_mirrors)
-    if req.show_progress and rank == 0:
-        cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="RichProgressHook")]
     if req.resume and not req.resume_from and last_checkpoint(req.work_dir) is None:
         raise TrainError(f"--resume: {req.work_dir} has no checkpoint to resume from")
     runner = Runner.from_cfg(cfg)
+    if req.on_progress is not None and rank == 0:
+        runner.register_hook(_progress_hook(req.on_progress), priority="VERY_LOW")
     runner.train()
     return training_summary(req.work_dir)
+
+
+def _progress_hook(on_progress: ProgressCallback):
+    """An MMEngine hook reporting (iterations done, iterations in all) after each iteration.
+
+    Registered on the runner directly (not by config), so the library hands the caller's
+    callback to MMEngine without a hook that draws anything itself.
+    """
+    from mmengine.hooks import Hook
+
+    class ProgressHook(Hook):
+        def before_train(self, runner) -> None:
+            on_progress(runner.iter, runner.max_iters)
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+            on_progress(runner.iter + 1, runner.max_iters)
+
+    return ProgressHook()
 
 
 def training_summary(work_dir: str | Path) -> dict:
@@ -194,13 +213,15 @@ def train(model: str, *, workspace=None, data_root: str | os.PathLike[str] | Non
           load_from: str | os.PathLike[str] | None = None, auto_scale_lr: bool = False, resume: bool = False,
           resume_from: str | os.PathLike[str] | None = None, cfg_options: dict | None = None,
           mirrors: Sequence[str] = (), dist: DistSettings | None = None, show_progress: bool = False,
-          on_message: Callable[[str, str], None] | None = None) -> TrainResult:
+          on_message: MessageCallback | None = None, on_progress: ProgressCallback | None = None) -> TrainResult:
     """Train a zoo model (name or prefix) or a config file with its recipe; return the last checkpoint.
 
     ``workspace`` supplies the data root, mirrors for pretrained backbones, a default work dir
     (``runs/train/<model>-N``) and, with ``resume``, the model's latest run; the run is recorded
     there (``bddet infer --weights train-N`` runs it). Without a workspace give ``data_root``
-    and ``work_dir``. ``show_progress`` draws a progress bar from rank 0 (for terminals).
+    and ``work_dir``. ``on_progress(iterations done, iterations in all)`` is called by rank 0
+    after each iteration (picklable with several processes); ``show_progress`` is kept for
+    scripts written before it and does nothing (the library never draws: pass a callback).
     ``on_message(level, line)`` hears what a user should be told before training ends.
     """
     from ..zoo.config_files import load_config, resolve_config
@@ -256,7 +277,7 @@ def train(model: str, *, workspace=None, data_root: str | os.PathLike[str] | Non
                            resume=resume, resume_from=str(resume_from) if resume_from else None,
                            cfg_options=dict(cfg_options or {}), mirrors=tuple(mirrors),
                            manifest_mirrors=tuple((manifest or {}).get("mirrors", ())),
-                           show_progress=show_progress)
+                           on_progress=on_progress)
     started = time.time()
     launch(run_training_rank, request, settings)
     summary = training_summary(work_dir)

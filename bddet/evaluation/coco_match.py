@@ -27,6 +27,41 @@ def coco_xywh(box: np.ndarray) -> np.ndarray:
 
 # error_model="numpy": a zero union (boxes of zero or negative extent, which the official
 # evaluator scores) divides to inf/nan as in maskApi.c, where Python's model would raise.
+@njit(cache=True, error_model="numpy")
+def box_iou(dx, dy, dw, dh, gx, gy, gw, gh, crowd):  # pragma: no cover - compiled
+    """IoU of a detection and a ground-truth box, both COCO [x, y, w, h], as maskApi.c's bbIou:
+    over the detection's area alone when the ground truth is a crowd region. The one IoU of
+    bddet: matching, TIDE, outcomes and the confusion matrix all call it."""
+    w = min(dw + dx, gw + gx) - max(dx, gx)
+    if w <= 0:
+        return 0.0
+    h = min(dh + dy, gh + gy) - max(dy, gy)
+    if h <= 0:
+        return 0.0
+    inter = w * h
+    da = dw * dh
+    union = da if crowd else da + gw * gh - inter
+    return inter / union
+
+
+@njit(cache=True, error_model="numpy")
+def _iou_matrix(d_xywh, g_xywh, crowd, out):  # pragma: no cover - compiled
+    for i in range(d_xywh.shape[0]):
+        for j in range(g_xywh.shape[0]):
+            out[i, j] = box_iou(d_xywh[i, 0], d_xywh[i, 1], d_xywh[i, 2], d_xywh[i, 3],
+                                g_xywh[j, 0], g_xywh[j, 1], g_xywh[j, 2], g_xywh[j, 3], crowd[j])
+
+
+def iou_matrix(dets: np.ndarray, gts: np.ndarray, crowd: np.ndarray) -> np.ndarray:
+    """(detections, ground truths) IoU of Scalabel [x1, y1, x2, y2] boxes, as the evaluator computes it."""
+    out = np.zeros((len(dets), len(gts)))
+    if len(dets) and len(gts):
+        _iou_matrix(np.ascontiguousarray(coco_xywh(np.asarray(dets, dtype=np.float64))),
+                    np.ascontiguousarray(coco_xywh(np.asarray(gts, dtype=np.float64))),
+                    np.ascontiguousarray(crowd, dtype=np.bool_), out)
+    return out
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def match_groups(gt_start, gt_xywh, gt_crowd, dt_start, dt_xywh, area_ranges, iou_thresholds,
                  dt_matched, dt_ignored, gt_ignored):  # pragma: no cover - compiled
@@ -46,19 +81,9 @@ def match_groups(gt_start, gt_xywh, gt_crowd, dt_start, dt_xywh, area_ranges, io
         ious = np.zeros((nd, ng))
         for j in range(ng):
             gx, gy, gw, gh = gt_xywh[gs + j, 0], gt_xywh[gs + j, 1], gt_xywh[gs + j, 2], gt_xywh[gs + j, 3]
-            ga = gw * gh
             for i in range(nd):
-                dx, dy, dw, dh = dt_xywh[ds + i, 0], dt_xywh[ds + i, 1], dt_xywh[ds + i, 2], dt_xywh[ds + i, 3]
-                da = dw * dh
-                w = min(dw + dx, gw + gx) - max(dx, gx)
-                if w <= 0:
-                    continue
-                h = min(dh + dy, gh + gy) - max(dy, gy)
-                if h <= 0:
-                    continue
-                inter = w * h
-                union = da if gt_crowd[gs + j] else da + ga - inter
-                ious[i, j] = inter / union
+                ious[i, j] = box_iou(dt_xywh[ds + i, 0], dt_xywh[ds + i, 1], dt_xywh[ds + i, 2], dt_xywh[ds + i, 3],
+                                     gx, gy, gw, gh, gt_crowd[gs + j])
         order = np.empty(ng, dtype=np.int64)
         ig = np.empty(ng, dtype=np.bool_)
         gt_taken = np.empty(ng, dtype=np.bool_)

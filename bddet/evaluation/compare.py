@@ -4,7 +4,7 @@ Every run is scored on the same ground truth; the point estimates are the offici
 (evaluate.metrics_of). Intervals come from a paired image-level bootstrap: each resample draws
 the images with replacement, the same draw for every run, and the difference of each run from
 the first is taken within the resample; the 2.5th and 97.5th percentiles bound it. Matching is
-done once per run; only the accumulation repeats (bootstrap.py).
+done once per run; only the accumulation repeats (resampled_accumulation.py).
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from ..data.categories import CLASSES, FRAME_CONDITIONS
+from ..data.categories import CLASSES
 from ..errors import LabelError
+from .metrics import OVERALL
 
-OVERALL = "OVERALL"
 ROWS = (*CLASSES, OVERALL)
 
 
@@ -41,6 +41,13 @@ class CompareTable:
     frames: int
     values: dict[str, dict[str, float]]                 # run -> row -> value (official, percent)
     differences: dict[str, dict[str, Difference]]       # run (after the first) -> row -> difference
+
+    def rows(self) -> list[tuple[str, float, list[tuple[float, Difference]]]]:
+        """The table as shown: per class and OVERALL, the first run's value, then each later run's
+        value and difference from the first."""
+        runs = list(self.values)
+        return [(row, self.values[runs[0]][row],
+                 [(self.values[run][row], self.differences[run][row]) for run in runs[1:]]) for row in ROWS]
 
 
 @dataclass
@@ -74,8 +81,8 @@ class CompareReport:
 def _table(matchings, metric: str, n_boot: int, seed: int, runs: list[str], subset=None) -> CompareTable:
     import numpy as np
 
+    from .metrics import metrics_of
     from .resampled_accumulation import class_scores, overall, resample_weights
-    from .evaluate import metrics_of
 
     values: dict[str, dict[str, float]] = {}
     for run, m in zip(runs, matchings):
@@ -108,45 +115,44 @@ def _table(matchings, metric: str, n_boot: int, seed: int, runs: list[str], subs
 
 def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathLike[str] | None = None,
             workspace=None, split: str = "val", by: Sequence[str] = (), metric: str = "AP", bootstrap: int = 1000,
-            seed: int = 0, report: str | os.PathLike[str] | None = None) -> CompareReport:
-    """Compare prediction sets (det.json files or workspace inference run ids) on one ground truth.
+            seed: int = 0, report: str | os.PathLike[str] | None = None,
+            out: str | os.PathLike[str] | None = None) -> CompareReport:
+    """Compare prediction sets (det.json files, run folders or workspace run ids) on one ground truth.
 
     ``metric`` is any official metric (AP, AP50, AP75, APs/m/l, AR1/10/100, ARs/m/l). Point
     estimates are the official numbers; each run after the first gets its difference from the
     first with a 95% paired-bootstrap interval (``bootstrap`` resamples, ``seed``; 0 resamples:
     no intervals). ``by`` repeats the table per weather, scene or time of day. ``report`` writes
-    an HTML page there with every run's curves, breakdowns and errors side by side.
+    an HTML page there with every run's curves, breakdowns and errors side by side; ``out``
+    writes every estimate and interval as strict JSON (NaN as null).
     """
-    from .evaluate import METRIC_SPECS
+    from ..atomic_write import atomic_write_json
     from ..data.det_labels import read_det_labels
     from ..data.layout import label_path
-    from .evaluate import match_labels, subset_matching
-    from ..workspace import names_a_file, resolve_run
+    from ..workspace import names_a_file, resolve_predictions
+    from .metrics import check_conditions, check_metric, images_by_condition, match_labels, subset_matching
 
     if len(predictions) < 2:
         raise LabelError("compare needs at least two runs or prediction files")
-    if metric not in METRIC_SPECS:
-        raise LabelError(f"metric '{metric}': choose from {', '.join(METRIC_SPECS)}")
-    for cond in by:
-        if cond not in FRAME_CONDITIONS:
-            raise LabelError(f"cannot break down by '{cond}': choose from {', '.join(FRAME_CONDITIONS)}")
+    check_metric(metric)
+    by = check_conditions(by)
     if bootstrap < 0:
         raise LabelError("bootstrap: the number of resamples cannot be negative")
-    paths, labels, sets = [], [], set()
+    paths, labels, records, sets = [], [], [], set()
     for item in predictions:
         item = str(item)
-        if names_a_file(item):
-            paths.append(Path(item))
-            named = Path(item).resolve()  # det.json files are told apart by their run folder
-            labels.append(f"{named.parent.name}/{named.name}" if named.name == "det.json" else named.name)
-        else:
-            if workspace is None:
-                raise LabelError(f"{item}: no such file, and no workspace to find a run of that id in")
-            run_id, record = resolve_run(workspace, item)
-            paths.append(workspace.resolve(record["predictions"]))
+        is_path = names_a_file(item)  # a file or folder; else a run id
+        run_id, record, path = resolve_predictions(workspace, item if is_path else None,
+                                                   None if is_path else item)
+        paths.append(path)
+        records.append(record)
+        if run_id is not None:
             labels.append(run_id)
-            if record.get("set"):
-                sets.add(record["set"])
+        else:
+            named = path.resolve()  # det.json files are told apart by their run folder
+            labels.append(f"{named.parent.name}/{named.name}" if named.name == "det.json" else named.name)
+        if record and record.get("set"):
+            sets.add(record["set"])
     if len(set(labels)) < len(labels):
         labels = [f"{k + 1}:{label}" for k, label in enumerate(labels)]
     if gt is None:
@@ -161,21 +167,19 @@ def compare(predictions: Sequence[str | os.PathLike[str]], *, gt: str | os.PathL
     result = CompareReport(Path(gt), labels, paths, metric, bootstrap, seed,
                            _table(matchings, metric, bootstrap, seed, labels))
     for cond in by:  # each image is matched once: a condition's table filters the whole matching
-        groups: dict[str, list[int]] = {}
-        for image, frame in enumerate(matchings[0].image_frames):
-            groups.setdefault(str(truth.attributes[frame].get(cond, "undefined")), []).append(image)
         result.by[cond] = {v: _table([subset_matching(m, images) for m in matchings], metric, bootstrap, seed, labels)
-                           for v, images in sorted(groups.items())}
+                           for v, images in images_by_condition(truth, matchings[0], cond).items()}
     if report is not None:
         from .html_report import analyse, write_report
 
-        galleries = [(workspace.read()["infer_runs"].get(label, {}).get("gallery") if workspace else None)
-                     for label in labels]
+        galleries = [(record or {}).get("gallery") for record in records]
         analyses = [analyse(truth, p, label, Path(g) if g else None, matching=m)
                     for p, label, g, m in zip(preds, labels, galleries, matchings)]
         result.errors = {a.label: a.errors for a in analyses}
         result.report_index = write_report(analyses, report, f"bddet compare: {' vs '.join(labels)}",
                                            comparison_html=_comparison_html(result)).index
+    if out is not None:
+        atomic_write_json(out, result.to_dict())
     return result
 
 

@@ -1,9 +1,8 @@
-"""Detection evaluation with the official BDD100K numbers, fast, with per-condition breakdowns.
+"""evaluate(): score a prediction file or an inference run as the official BDD100K evaluator does.
 
-Reproduces ``python -m bdd100k.eval.run -t det`` (bdd100k 1.0.1 / scalabel 0.3.1 /
-pycocotools): the same frame matching (ground-truth frames sorted by name, predictions for
-unknown frames dropped, frames without predictions counted as misses), the same ignore
-regions, the same empty-prediction shortcut, and bit-identical metrics (coco_match.py).
+The numbers come from metrics.py; this module reads the files, resolves a workspace's run and
+labels, adds per-condition breakdowns, the HTML report, the published AP of the model behind
+the predictions, the lines a user should read, and records the result in the workspace.
 """
 from __future__ import annotations
 
@@ -12,45 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import LabelError, OptionsError
+from .metrics import DetMetrics, check_conditions, match_labels, metrics_by_condition, metrics_of, write_official_json
 
-from ..data.categories import CLASSES, FRAME_CONDITIONS
-from ..errors import LabelError
-
-if TYPE_CHECKING:  # annotations only: NumPy loads inside the functions, keeping `import bddet` light
-    import numpy as np
-
+if TYPE_CHECKING:  # annotations only: keeping `import bddet` light
     from ..data.det_labels import DetLabels
-    from .tide import ErrorBreakdown
     from ..zoo.catalogue import ZooModel
+    from .metrics import Matching
+    from .tide import ErrorBreakdown
 
-METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl")
-OVERALL = "OVERALL"
-# metric -> (array, IoU threshold or None for all, area range, max detections), as scalabel's COCOevalV2.
-METRIC_SPECS = {
-    "AP": ("precision", None, "all", 100), "AP50": ("precision", 0.5, "all", 100),
-    "AP75": ("precision", 0.75, "all", 100), "APs": ("precision", None, "small", 100),
-    "APm": ("precision", None, "medium", 100), "APl": ("precision", None, "large", 100),
-    "AR1": ("recall", None, "all", 1), "AR10": ("recall", None, "all", 10), "AR100": ("recall", None, "all", 100),
-    "ARs": ("recall", None, "small", 100), "ARm": ("recall", None, "medium", 100),
-    "ARl": ("recall", None, "large", 100),
-}
-
-
-@dataclass
-class DetMetrics:
-    """Every metric per class and OVERALL, in percent; NaN where the official gives NaN."""
-
-    per_class: dict[str, dict[str, float]]   # metric -> class -> value
-    overall: dict[str, float]                # metric -> value
-    n_frames: int = 0
-    n_gt: int = 0
-    n_pred: int = 0
-    # pycocotools' precision array (T, R, K, A, M), -1 where undefined; None for empty predictions
-    precision: "np.ndarray | None" = field(default=None, repr=False)
-
-    def to_official(self) -> dict[str, list[dict[str, float]]]:
-        """The shape of the official ``--out-file``: {metric: [{class: v, ...}, {"OVERALL": v}]}."""
-        return {m: [dict(self.per_class[m]), {OVERALL: self.overall[m]}] for m in METRICS}
+# How the AP beside a model's name is described, by where the model comes from.
+_PUBLISHED_LABELS = {"published": "published val AP", "sample": "recorded sample val AP", "user": "recorded val AP"}
 
 
 @dataclass
@@ -73,172 +44,40 @@ class EvalReport:
     errors: "ErrorBreakdown | None" = None   # TIDE breakdown, when a report was asked for
     report_index: Path | None = None     # the HTML report, when asked for
 
+    @property
+    def messages(self) -> list[str]:
+        """Every line a user should read about this result: the files' warnings, then what was
+        not scored (frames without predictions, predicted frames the labels lack)."""
+        lines = list(self.warnings)
+        if self.empty_predictions:
+            lines.append(f"{self.pred_path}: no predictions for any labelled frame; every metric is 0 "
+                         "(as the official evaluator)")
+        elif self.frames_without_predictions:
+            lines.append(f"{self.frames_without_predictions} labelled frames have no predictions (their objects "
+                         "count as missed)")
+        if self.predicted_frames_not_in_gt:
+            lines.append(f"{self.predicted_frames_not_in_gt} predicted frames are not in {self.gt_path.name} and "
+                         "were ignored")
+        return lines
 
-def _summarise(precision: np.ndarray, recall: np.ndarray) -> tuple[dict, dict]:
-    """scalabel's COCOevalV2.get_score for every metric (the same slicing, hence the same sums)."""
-    import numpy as np
+    @property
+    def published_label(self) -> str | None:
+        """What ``published_ap`` is: "published val AP" for a zoo model, "recorded ..." for others."""
+        if self.published_ap is None or self.model is None:
+            return None
+        return _PUBLISHED_LABELS.get(self.model.source, "recorded val AP")
 
-    from .coco_match import AREA_LABELS, IOU_THRESHOLDS, MAX_DETS
+    @property
+    def ap_difference(self) -> float | None:
+        """OVERALL AP minus the published AP, to the two decimals shown (never -0.0)."""
+        if self.published_ap is None:
+            return None
+        return round(self.metrics.overall["AP"] - self.published_ap, 2) + 0.0
 
-    arrays = {"precision": precision, "recall": recall}
-    cat_ids = np.arange(1, len(CLASSES) + 1, dtype=np.int32)
-
-    def score(metric: str, cat_id: int | None) -> float:
-        kind, iou_thr, area, max_det = METRIC_SPECS[metric]
-        aind = [i for i, lbl in enumerate(AREA_LABELS) if lbl == area]
-        mind = [i for i, m in enumerate(MAX_DETS) if m == max_det]
-        s = arrays[kind]
-        if iou_thr is not None:
-            s = s[np.where(iou_thr == IOU_THRESHOLDS)[0]]
-        if kind == "precision":
-            s = s[:, :, np.where(cat_id == cat_ids)[0], aind, mind] if cat_id is not None else s[:, :, :, aind, mind]
-        else:
-            s = s[:, np.where(cat_id == cat_ids)[0], aind, mind] if cat_id is not None else s[:, :, aind, mind]
-        valid = s[s > -1]
-        return float((np.mean(valid) if len(valid) else float("nan")) * 100)
-
-    per_class = {m: {c: score(m, i + 1) for i, c in enumerate(CLASSES)} for m in METRICS}
-    overall = {m: score(m, None) for m in METRICS}
-    return per_class, overall
-
-
-def _empty_metrics(gt_classes: np.ndarray) -> tuple[dict, dict]:
-    """scalabel's DetResult.empty: 0 for classes with any ground truth, NaN otherwise."""
-    present = set(gt_classes.tolist())
-    per_class = {m: {c: 0.0 if i in present else float("nan") for i, c in enumerate(CLASSES)} for m in METRICS}
-    overall = {m: 0.0 if present else float("nan") for m in METRICS}
-    return per_class, overall
-
-
-@dataclass
-class Matching:
-    """COCO's per-image matching of one prediction set, done once: everything accumulation needs.
-
-    Images are the kept ground-truth frames sorted by name (the official image ids). Ground
-    truth and detections are sorted by (image, class); detections by score within, cut to
-    100 per (image, class). ``dt_matched``/``dt_ignored`` are (areas, IoU thresholds, dets),
-    ``gt_ignored`` (areas, gts), in coco_match's AREA_RANGES and IOU_THRESHOLDS order.
-    """
-
-    n_images: int
-    n_pred: int
-    g_img: "np.ndarray"
-    g_cls: "np.ndarray"
-    g_xywh: "np.ndarray"
-    g_crowd: "np.ndarray"
-    gt_ignored: "np.ndarray"
-    d_img: "np.ndarray"
-    d_cls: "np.ndarray"
-    d_rank: "np.ndarray"
-    d_score: "np.ndarray"
-    d_xywh: "np.ndarray"
-    dt_matched: "np.ndarray"
-    dt_ignored: "np.ndarray"
-    image_frames: list[int]      # ground-truth frame index of each image
-
-
-def match_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = None) -> Matching:
-    """Match predictions to ground truth as pycocotools does, on all or some ground-truth frames.
-
-    ``frames`` lists ground-truth frame indices to keep; predictions for other frames are
-    dropped, exactly as the official evaluator does for frames absent from the labels.
-    """
-    import numpy as np
-
-    from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, coco_xywh, match_groups
-
-    n_classes = len(CLASSES)
-    keep = np.arange(len(gt.names)) if frames is None else np.asarray(frames, dtype=np.int64)
-    # image ids follow the ground truth's frame names, sorted (scalabel evaluate_det)
-    by_name = sorted(keep.tolist(), key=gt.names.__getitem__)
-    image_of_frame = np.full(len(gt.names), -1, dtype=np.int64)
-    image_of_frame[by_name] = np.arange(len(by_name))
-
-    g_img = image_of_frame[gt.frame]
-    g_keep = g_img >= 0
-    g_img, g_cls = g_img[g_keep], gt.cls[g_keep]
-    g_box, g_crowd = gt.box[g_keep], gt.ignore[g_keep]
-
-    gt_frame_of_pred = np.array([gt.frame_index.get(n, -1) for n in pred.names], dtype=np.int64)
-    p_gtframe = gt_frame_of_pred[pred.frame] if len(pred) else np.zeros(0, dtype=np.int64)
-    p_img = np.where(p_gtframe >= 0, image_of_frame[np.maximum(p_gtframe, 0)], -1)
-    p_keep = p_img >= 0
-    p_img, p_cls, p_box, p_score = p_img[p_keep], pred.cls[p_keep], pred.box[p_keep], pred.score[p_keep]
-
-    g_key = g_img * n_classes + g_cls
-    g_order = np.argsort(g_key, kind="stable")
-    g_key, g_xywh, g_crowd, g_cls = g_key[g_order], coco_xywh(g_box[g_order]), g_crowd[g_order], g_cls[g_order]
-
-    d_key = p_img * n_classes + p_cls
-    d_order = np.lexsort((-p_score, d_key))  # stable: ties keep label order, as mergesort in COCOeval
-    d_key, d_xywh, d_score, d_cls = d_key[d_order], coco_xywh(p_box[d_order]), p_score[d_order], p_cls[d_order]
-    starts = np.flatnonzero(np.r_[True, d_key[1:] != d_key[:-1]])
-    d_rank = np.arange(len(d_key)) - np.repeat(starts, np.diff(np.r_[starts, len(d_key)]))
-    top = d_rank < MAX_DETS[-1]  # COCOeval keeps maxDets[-1] per (image, class)
-    d_key, d_xywh, d_score, d_cls, d_rank = d_key[top], d_xywh[top], d_score[top], d_cls[top], d_rank[top]
-
-    groups = np.union1d(g_key, d_key)
-    gt_start = np.searchsorted(g_key, groups, side="left")
-    gt_start = np.r_[gt_start, len(g_key)].astype(np.int64)
-    dt_start = np.searchsorted(d_key, groups, side="left")
-    dt_start = np.r_[dt_start, len(d_key)].astype(np.int64)
-    A, T = len(AREA_RANGES), len(IOU_THRESHOLDS)
-    dt_matched = np.zeros((A, T, len(d_key)), dtype=bool)
-    dt_ignored = np.zeros((A, T, len(d_key)), dtype=bool)
-    gt_ignored = np.zeros((A, len(g_key)), dtype=bool)
-    if len(d_key):
-        match_groups(gt_start, np.ascontiguousarray(g_xywh), g_crowd, dt_start, np.ascontiguousarray(d_xywh),
-                     AREA_RANGES, IOU_THRESHOLDS, dt_matched, dt_ignored, gt_ignored)
-    return Matching(len(by_name), len(p_img), g_key // n_classes, g_cls, g_xywh, g_crowd, gt_ignored,
-                    d_key // n_classes, d_cls, d_rank, d_score, d_xywh, dt_matched, dt_ignored, by_name)
-
-
-def subset_matching(m: Matching, images) -> Matching:
-    """The matching restricted to some of its images (indices into its images).
-
-    COCO matches each image on its own, so a subset's matching is the whole one's, filtered;
-    the relative order of images, and so every tie between equal scores, stays as it is.
-    """
-    import numpy as np
-
-    keep = np.zeros(m.n_images, dtype=bool)
-    keep[np.asarray(images, dtype=np.int64)] = True
-    renumber = np.cumsum(keep) - 1
-    g, d = keep[m.g_img], keep[m.d_img]
-    return Matching(int(keep.sum()), int(d.sum()), renumber[m.g_img[g]], m.g_cls[g], m.g_xywh[g], m.g_crowd[g],
-                    m.gt_ignored[:, g], renumber[m.d_img[d]], m.d_cls[d], m.d_rank[d], m.d_score[d], m.d_xywh[d],
-                    m.dt_matched[:, :, d], m.dt_ignored[:, :, d],
-                    [f for f, k in zip(m.image_frames, keep) if k])
-
-
-def metrics_by_condition(gt: DetLabels, m: Matching, cond: str) -> dict[str, DetMetrics]:
-    """The metrics on each group of frames sharing a value of ``cond`` (weather, scene, timeofday)."""
-    groups: dict[str, list[int]] = {}
-    for image, frame in enumerate(m.image_frames):
-        groups.setdefault(str(gt.attributes[frame].get(cond, "undefined")), []).append(image)
-    return {value: metrics_of(subset_matching(m, images)) for value, images in sorted(groups.items())}
-
-
-def metrics_of(m: Matching) -> DetMetrics:
-    """The official metrics of a matching (pycocotools' accumulate and scalabel's summary)."""
-    from .coco_match import accumulate
-
-    if m.n_pred == 0:
-        per_class, overall = _empty_metrics(m.g_cls)
-        return DetMetrics(per_class, overall, m.n_images, len(m.g_cls), 0)
-    precision, recall = accumulate(len(CLASSES), m.g_cls, m.gt_ignored, m.d_cls, m.d_rank, m.d_score,
-                                   m.dt_matched, m.dt_ignored)
-    per_class, overall = _summarise(precision, recall)
-    return DetMetrics(per_class, overall, m.n_images, len(m.g_cls), m.n_pred, precision=precision)
-
-
-def evaluate_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = None) -> DetMetrics:
-    """Evaluate predictions against ground truth, optionally on a subset of ground-truth frames.
-
-    ``frames`` lists ground-truth frame indices to keep; predictions for other frames are
-    dropped, exactly as the official evaluator does for frames absent from the labels.
-    """
-    return metrics_of(match_labels(gt, pred, frames))
+    def to_dict(self) -> dict:
+        """Plain data (NaN stays float NaN; the CLI's --json writes it as null)."""
+        return {"gt": str(self.gt_path), "preds": str(self.pred_path), "metrics": self.metrics.to_official(),
+                "by": {c: {v: m.to_official() for v, m in vals.items()} for c, vals in self.by.items()}}
 
 
 def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike[str],
@@ -251,12 +90,18 @@ def evaluate_files(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike
     return _evaluate_files(gt_path, pred_path, by, nproc)[0]
 
 
+def _file_warnings(gt: DetLabels, pred: DetLabels) -> list[str]:
+    return ([f"{labels.path}: {labels.degenerate} box{'es' if labels.degenerate > 1 else ''} of zero or "
+             f"negative width or height (x2 - x1 + 1 <= 0), first {labels.first_degenerate}; scored as the "
+             "official evaluator scores them" for labels in (gt, pred) if labels.degenerate]
+            + [f"{labels.path}: {labels.labels_without_id} labels have no 'id'; scored here, but the official "
+               "evaluator refuses such a file (add an id to every label before submitting)"
+               for labels in (gt, pred) if labels.labels_without_id])
+
+
 def _evaluate_files(gt_path, pred_path, by, nproc) -> tuple[EvalReport, DetLabels, DetLabels, Matching]:
     """evaluate_files, also handing back the labels and the matching (the report reuses them)."""
-
-    for cond in by:
-        if cond not in FRAME_CONDITIONS:
-            raise LabelError(f"cannot break down by '{cond}': choose from {', '.join(FRAME_CONDITIONS)}")
+    by = check_conditions(by)
     if nproc:
         import numba
 
@@ -272,27 +117,21 @@ def _evaluate_files(gt_path, pred_path, by, nproc) -> tuple[EvalReport, DetLabel
         gt_path=Path(gt_path), pred_path=Path(pred_path), metrics=metrics,
         frames_without_predictions=sum(1 for n in gt.names if n not in pred_names),
         predicted_frames_not_in_gt=sum(1 for n in pred.names if n not in gt.frame_index),
-        empty_predictions=metrics.n_pred == 0,
-        warnings=[f"{labels.path}: {labels.degenerate} box{'es' if labels.degenerate > 1 else ''} of zero or "
-                  f"negative width or height (x2 - x1 + 1 <= 0), first {labels.first_degenerate}; scored as the "
-                  "official evaluator scores them" for labels in (gt, pred) if labels.degenerate]
-        + [f"{labels.path}: {labels.labels_without_id} labels have no 'id'; scored here, but the official evaluator "
-           "refuses such a file (add an id to every label before submitting)"
-           for labels in (gt, pred) if labels.labels_without_id])
+        empty_predictions=metrics.n_pred == 0, warnings=_file_warnings(gt, pred))
     for cond in by:
         report.by[cond] = metrics_by_condition(gt, matching, cond)
     return report, gt, pred, matching
 
 
-def _zoo_model_of(pred_path: Path, run_record: dict | None, workspace=None):
+def _model_behind(pred_path: Path, run_record: dict | None, workspace=None):
     """The zoo model behind these predictions: the run's model, or a downloaded preds file's name."""
-    from ..zoo.own_models import user_models
-    from ..zoo.catalogue import list_models, sample_models
+    from ..zoo.catalogue import model_named
 
-    names = {m.name: m for m in (*list_models(), *sample_models(), *user_models(workspace))}
-    if run_record and run_record.get("model") in names and not run_record.get("trained"):
-        return names[run_record["model"]]
-    return names.get(pred_path.stem)
+    if run_record and not run_record.get("trained"):
+        model = model_named(run_record.get("model"), workspace)
+        if model is not None:
+            return model
+    return model_named(pred_path.stem, workspace)
 
 
 def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.PathLike[str] | None = None,
@@ -301,32 +140,29 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
              report: str | os.PathLike[str] | None = None, gallery: str | os.PathLike[str] | None = None) -> EvalReport:
     """Score predictions exactly as ``python -m bdd100k.eval.run -t det`` does.
 
-    ``predictions`` is a Scalabel det.json; without it, ``run`` (an inference run id) or the
-    current run of ``workspace``. ``gt`` defaults to the workspace's det_20 labels of
-    ``split``. ``by`` adds per-condition breakdowns (weather, scene, timeofday); ``out``
-    writes the official ``--out-file`` JSON. ``report`` writes an HTML page there (report.py)
-    and fills ``errors`` with the TIDE breakdown; ``gallery`` (default: the run's `bddet vis`
-    folder) is linked for the worst frames. With a workspace the result is recorded.
-    Raises LabelError (a BddetError) for input the official evaluator cannot score.
+    ``predictions`` is a Scalabel det.json (or a run folder holding one); without it, ``run``
+    (an inference run id or output folder) or the current run of ``workspace``. ``gt``
+    defaults to the workspace's det_20 labels of ``split``. ``by`` adds per-condition
+    breakdowns (weather, scene, timeofday); ``out`` writes the official ``--out-file`` JSON.
+    ``report`` writes an HTML page there (html_report.py) and fills ``errors`` with the TIDE
+    breakdown; ``gallery`` (default: the run's `bddet vis` folder) is linked for the worst
+    frames. With a workspace the result is recorded. ``messages`` holds the lines a user should
+    read. Raises LabelError (a BddetError) for input the official evaluator cannot score.
     """
     import time
 
-    from ..data.layout import LABELLED_SPLITS, label_path
-    from ..workspace import record_run, resolve_run
+    from ..data.layout import LABELLED_SPLITS, label_file, label_path
+    from ..data.run_files import videos_record_path
+    from ..workspace import record_run, resolve_predictions
 
     if split not in LABELLED_SPLITS:
-        raise LabelError(f"set '{split}': labels exist for val and train only (test is scored by the BDD100K server)")
-    run_id, record = None, None
-    if predictions is None:
-        if workspace is None:
-            raise LabelError("give a predictions file, or a workspace with an inference run")
-        run_id, record = resolve_run(workspace, run)
-        predictions = workspace.resolve(record["predictions"])
+        raise OptionsError(f"--set {split}: labels exist for {' and '.join(LABELLED_SPLITS)} only (test is scored "
+                           "by the BDD100K server)")
+    by = check_conditions(by)
+    run_id, record, predictions = resolve_predictions(workspace, predictions, run)
     if gt is None:
         if workspace is None:
             raise LabelError("give the ground truth (gt), or a workspace whose data root holds the labels")
-        from ..vis.video import videos_record_path
-
         ran_on = (record or {}).get("set")
         if videos_record_path(predictions).is_file():
             raise LabelError(f"{run_id or predictions}: frames from videos, which are not in det_20; give their labels "
@@ -337,7 +173,7 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
                                 if ran_on == "test" else f"; use --set {ran_on}"))
         gt = label_path(workspace.data_root(), split)
     started = time.perf_counter()
-    result, truth, pred, matching = _evaluate_files(gt, predictions, tuple(dict.fromkeys(by)), nproc)
+    result, truth, pred, matching = _evaluate_files(gt, predictions, by, nproc)
     result.seconds = time.perf_counter() - started
     if report is not None:
         from .html_report import analyse, write_report
@@ -350,9 +186,7 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
         result.report_index = write_report([analysis], report, f"bddet eval: {run_id or predictions} vs "
                                            f"{Path(gt).name}").index
     result.run_id = run_id
-    result.model = _zoo_model_of(Path(predictions), record, workspace)
-    from ..data.layout import label_file
-
+    result.model = _model_behind(Path(predictions), record, workspace)
     # The published AP is on BDD100K det val: beside a score on other labels (a video's box_track
     # files, a subset) it would compare different things.
     on_val_labels = split == "val" and Path(gt).name == Path(label_file("val")).name
@@ -374,12 +208,3 @@ def evaluate(predictions: str | os.PathLike[str] | None = None, *, gt: str | os.
 def _manifest_number(value: float) -> float | None:
     """Manifest values: rounded for people, NaN as null (YAML readers disagree on .nan)."""
     return None if value != value else round(value, 4)
-
-
-def write_official_json(metrics: DetMetrics, path: str | os.PathLike[str]) -> None:
-    """Write the official ``--out-file`` JSON (NaN as bare NaN, as json.dump does), atomically."""
-    import json
-
-    from ..atomic_write import atomic_write_text
-
-    atomic_write_text(path, json.dumps(metrics.to_official(), indent=2))

@@ -1,4 +1,4 @@
-"""One self-contained HTML page on where and why a detector fails (one run, or several compared).
+"""The HTML report: one self-contained page on where and why a detector fails (one run, or several compared).
 
 Everything is embedded: the plots are matplotlib PNGs as data URIs, the style is inline, there
 is no script and nothing is fetched. Sections: the official metrics; precision-recall curves
@@ -19,11 +19,10 @@ from typing import Sequence
 import numpy as np
 
 from ..data.categories import CLASSES, FRAME_CONDITIONS
+from .metrics import TABLE_METRICS
+from .outcomes import CONFUSION_IOU, CONFUSION_SCORE
 from .tide import ERROR_TYPES, ErrorBreakdown
 
-CONFUSION_SCORE = 0.3   # detections drawn by `bddet vis` by default; the confusion matrix counts these
-CONFUSION_IOU = 0.5
-TABLE_METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")
 WORST_FRAMES = 8
 
 
@@ -32,7 +31,7 @@ class RunAnalysis:
     """Everything the page shows for one prediction set."""
 
     label: str
-    metrics: object                                   # evaluate.DetMetrics (with its precision array)
+    metrics: object                                   # metrics.DetMetrics (with its precision array)
     by: dict                                          # condition -> value -> DetMetrics
     errors: ErrorBreakdown
     confusion: np.ndarray                             # (K+1, K+1): rows truth (+ background), cols predicted
@@ -49,46 +48,15 @@ class ReportPage:
     runs: list[str] = field(default_factory=list)
 
 
-def confusion_matrix(gt, pred, score_thr: float = CONFUSION_SCORE, iou_thr: float = CONFUSION_IOU) -> np.ndarray:
-    """Counts of (true class, predicted class) at IoU >= ``iou_thr``, detections scoring >= ``score_thr``.
-
-    Row K is background (a detection on nothing: a false positive), column K is background (an
-    object no detection took: missed). Each image: detections in score order take the untaken
-    object of any class with the highest IoU; crowd and ignored objects take no part.
-    """
-    from ..vis.gallery import iou_matrix
-
-    k_bg = len(CLASSES)
-    out = np.zeros((k_bg + 1, k_bg + 1), dtype=np.int64)
-    gb, pb = gt.frame_bounds(), pred.frame_bounds()
-    for fi, name in enumerate(gt.names):
-        g = np.arange(gb[fi], gb[fi + 1])
-        g = g[~gt.ignore[g]]
-        pf = pred.frame_index.get(name)
-        p = np.arange(pb[pf], pb[pf + 1]) if pf is not None else np.zeros(0, dtype=int)
-        p = p[pred.score[p] >= score_thr]
-        p = p[np.argsort(-pred.score[p], kind="stable")]
-        ious = iou_matrix(pred.box[p], gt.box[g], np.zeros(len(g), dtype=bool))
-        taken = np.zeros(len(g), dtype=bool)
-        for i in range(len(p)):
-            cand = np.where(taken, -1.0, ious[i]) if len(g) else np.zeros(0)
-            j = int(np.argmax(cand)) if len(g) else -1
-            if j >= 0 and cand[j] >= iou_thr:
-                taken[j] = True
-                out[gt.cls[g[j]], pred.cls[p[i]]] += 1
-            else:
-                out[k_bg, pred.cls[p[i]]] += 1
-        np.add.at(out, (gt.cls[g[~taken]], k_bg), 1)
-    return out
-
-
 def analyse(gt, pred, label: str, gallery: Path | None = None, matching=None, metrics=None,
             by: dict | None = None) -> RunAnalysis:
     """Metrics, per-condition metrics, the TIDE breakdown and the confusion matrix of one run.
 
     What the caller computed already (the matching, the metrics, some conditions) is reused.
     """
-    from .evaluate import match_labels, metrics_by_condition, metrics_of
+    from ..data.run_files import video_frame_times
+    from .metrics import match_labels, metrics_by_condition, metrics_of
+    from .outcomes import confusion_matrix
     from .tide import error_breakdown
 
     matching = matching if matching is not None else match_labels(gt, pred)
@@ -97,8 +65,6 @@ def analyse(gt, pred, label: str, gallery: Path | None = None, matching=None, me
     for cond in FRAME_CONDITIONS:
         if cond not in by:
             by[cond] = metrics_by_condition(gt, matching, cond)
-    from ..vis.video import video_frame_times
-
     return RunAnalysis(label, metrics, by, error_breakdown(gt, pred), confusion_matrix(gt, pred), gallery,
                        video_frame_times(pred.path))
 
@@ -195,13 +161,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def _frame_link(run: RunAnalysis, name: str, out_dir: Path) -> str:
     """Where the gallery shows a frame: its picture, or its moment in the annotated video
     (`bddet vis --video`), as a media fragment (``#t=seconds``) the browser seeks to."""
-    from ..vis.video import VIDEO_DIR
-    from ..vis.gallery import url_attribute
+    from ..data.gallery_layout import page_link, picture_path, video_path
 
     if name in run.video_frames:
         video, seconds = run.video_frames[name]
-        return url_attribute(os.path.relpath(run.gallery / VIDEO_DIR / f"{video}.mp4", out_dir)) + f"#t={seconds:.3f}"
-    return url_attribute(os.path.relpath(run.gallery / Path(name).with_suffix(".jpg"), out_dir))
+        return page_link(video_path(run.gallery, video), out_dir) + f"#t={seconds:.3f}"
+    return page_link(picture_path(run.gallery, name), out_dir)
 
 
 def _worst_links(run: RunAnalysis, out_dir: Path) -> str:

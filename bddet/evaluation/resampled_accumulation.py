@@ -1,17 +1,21 @@
-"""Resampled COCO accumulation: per-class AP and AR for many image weightings at once.
+"""Resampled COCO accumulation: per-class AP and AR for many image weightings at once (the
+bootstrap behind `bddet compare`'s intervals).
 
 A bootstrap resample draws images with replacement; an image drawn w times counts w times.
 Duplicated images put w copies of each of their detections next to each other in the score
 order (same score), so the accumulation is a weighted cumulative sum: each detection adds w to
 the true or false positives, each non-ignored ground truth w to the positives. The matching
-itself (evaluate.match_labels) is done once; only this part repeats.
+itself (metrics.match_labels) is done once; only this part repeats.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
 
+from ..data.categories import CLASSES
 from .coco_match import AREA_LABELS, IOU_THRESHOLDS, RECALL_THRESHOLDS
+from .metrics import METRIC_SPECS
+
 
 @njit(cache=True, parallel=True)
 def _weighted_accumulate(weights, det_start, det_img, det_tp, det_ig, gt_count, recall_thresholds,
@@ -86,10 +90,6 @@ def class_scores(matching, metric: str, weights: np.ndarray) -> np.ndarray:
 
     ``weights`` is (B, images): how often each image is drawn in each resample.
     """
-    from ..data.categories import CLASSES
-
-    from .evaluate import METRIC_SPECS
-
     kind, iou, area, max_det = METRIC_SPECS[metric]
     thr = None if iou is None else int(np.flatnonzero(np.isclose(IOU_THRESHOLDS, iou))[0])
     a = AREA_LABELS.index(area)

@@ -10,7 +10,7 @@ sixth; an error type's weight is the AP50 gained by fixing only that type:
 - Miss: an object no detection found or came close to; fixed by not counting it.
 A Cls or Loc fix turns the best-scoring such detection of an object into a true positive and
 removes the others. The rules, the greedy matching (highest score first, argmax IoU) and the
-101-point AP follow the tidecv package (tests/test_tide.py checks the numbers against it);
+101-point AP follow the tidecv package (tests/evaluation/test_tide.py checks the numbers against it);
 the per-image work is NumPy, not tidecv's per-annotation Python.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from .coco_match import coco_xywh
+from .coco_match import box_iou, coco_xywh
 from ..data.categories import CLASSES
 
 ERROR_TYPES = ("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")
@@ -59,18 +59,10 @@ def _ap(scores: np.ndarray, positives: np.ndarray, n_gt: float) -> float:
 _KINDS = ("Cls", "Loc", "Both", "Dupe", "Bkg")   # codes 0..4 of the kernel's kind array
 
 
-@njit(cache=True)
-def _box_iou(d, g, crowd):  # pragma: no cover - compiled
-    """maskApi bbIou for one pair of [x, y, w, h] boxes."""
-    w = min(d[0] + d[2], g[0] + g[2]) - max(d[0], g[0])
-    if w <= 0:
-        return 0.0
-    h = min(d[1] + d[3], g[1] + g[3]) - max(d[1], g[1])
-    if h <= 0:
-        return 0.0
-    inter = w * h
-    union = d[2] * d[3] if crowd else d[2] * d[3] + g[2] * g[3] - inter
-    return inter / union
+@njit(cache=True, error_model="numpy")
+def _iou(a, i, b, j, crowd):  # pragma: no cover - compiled
+    """box_iou of row i of ``a`` (detections) and row j of ``b`` (ground truth), [x, y, w, h] rows."""
+    return box_iou(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[j, 0], b[j, 1], b[j, 2], b[j, 3], crowd)
 
 
 @njit(cache=True, error_model="numpy")
@@ -99,7 +91,7 @@ def _classify(p_off, p_ord, p_xywh, p_cls, g_bounds, g_xywh, g_cls, g_ignore, po
         ious = np.zeros((n, nr))
         for i in range(n):
             for j in range(nr):
-                ious[i, j] = _box_iou(p_xywh[p_ord[lo + i]], g_xywh[real[j]], False)
+                ious[i, j] = _iou(p_xywh, p_ord[lo + i], g_xywh, real[j], False)
         buffer = np.zeros((n, nr))
         for i in range(n):
             for j in range(nr):
@@ -127,7 +119,7 @@ def _classify(p_off, p_ord, p_xywh, p_cls, g_bounds, g_xywh, g_cls, g_ignore, po
                 continue
             for q in range(ni):
                 if g_cls[ign[q]] == p_cls[p_ord[lo + i]] and \
-                        _box_iou(p_xywh[p_ord[lo + i]], g_xywh[ign[q]], True) > pos:
+                        _iou(p_xywh, p_ord[lo + i], g_xywh, ign[q], True) > pos:
                     state[lo + i] = 2
                     break
         for j in range(nr):

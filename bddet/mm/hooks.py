@@ -1,4 +1,4 @@
-"""Training hooks the zoo's recipes need and MMDetection lacks."""
+"""Training hooks the zoo's recipes need and MMDetection lacks (they log through MMEngine; none draws)."""
 from __future__ import annotations
 
 from mmengine.hooks import Hook
@@ -36,27 +36,3 @@ class StrongAugmentSwitchHook(Hook):
         self._switched = True
         runner.logger.info(f"strong augmentation off for the last {self.num_last_epochs} epochs "
                            f"({', '.join(self.skip_type_keys)})")
-
-
-@HOOKS.register_module()
-class RichProgressHook(Hook):
-    """A rich status line of epoch, iteration and ETA beside MMEngine's log lines (rank 0, terminals only)."""
-
-    priority = "VERY_LOW"
-
-    def before_train(self, runner) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        console = Console(stderr=True)
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeRemainingColumn(), console=console, disable=not console.is_terminal)
-        self._progress.start()
-        self._task = self._progress.add_task("train", total=runner.max_iters, completed=runner.iter)
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        self._progress.update(self._task, completed=runner.iter + 1,
-                              description=f"epoch {runner.epoch + 1}/{runner.max_epochs}")
-
-    def after_train(self, runner) -> None:
-        self._progress.stop()

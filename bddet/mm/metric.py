@@ -9,7 +9,7 @@ from mmdet.registry import METRICS
 
 from ..data.det_labels import parse_det_frames, read_det_labels
 from ..data.det_output import detections_to_frame, number_labels
-from ..evaluation.evaluate import evaluate_labels
+from ..evaluation.metrics import TABLE_METRICS, evaluate_labels
 
 
 @METRICS.register_module()
@@ -33,7 +33,7 @@ class BDD100KDetMetric(BaseMetric):
         gt = read_det_labels(self.ann_file, predictions=False)
         preds = parse_det_frames(number_labels(results), Path("<validation predictions>"), predictions=True)
         metrics = evaluate_labels(gt, preds)
-        shown = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")
+        shown = TABLE_METRICS
 
         def row(name: str, values: dict) -> str:
             return f"{name:<14}" + "".join(f"{'-' if v != v else f'{v:.2f}':>8}" for v in (values[m] for m in shown))

@@ -1,9 +1,10 @@
-"""Pictures of predictions, ground truth and errors, and a static HTML gallery of them.
+"""visualize(): pictures of predictions, ground truth and errors, annotated videos, and a static
+HTML gallery of them.
 
-Drawing is Pillow in worker processes (one picture per task). With ``errors``, each shown
-detection is matched to the ground truth at IoU 0.5 the way the evaluator matches
-(per class, by score, ignore regions absorbing detections, boxes with the +1 convention),
-and coloured as a true positive, a false positive or ignored; unmatched ground truth is a miss.
+Drawing (drawing.py, video.py) runs in worker processes, one picture or video per task. With
+``errors``, each shown detection's outcome at IoU 0.5 comes from evaluation.outcomes (the
+evaluator's matching: per class, by score, ignore regions absorbing detections, the +1
+convention): a true positive, a false positive or ignored; unmatched ground truth is a miss.
 """
 from __future__ import annotations
 
@@ -11,37 +12,27 @@ import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-
-from ..data.categories import CLASS_PALETTE, CLASSES
-from ..errors import BddetError
+from ..callbacks import ProgressCallback
+from ..data.categories import CLASSES
+from ..data.gallery_layout import picture_path, thumb_path, url_attribute, video_path
+from ..errors import BddetError, OptionsError
+from .drawing import THUMB_WIDTH, FrameDrawing, draw_frame
 
 if TYPE_CHECKING:  # annotations only: NumPy loads inside the functions, keeping `import bddet` light
-    import numpy as np
-
     from ..data.det_labels import DetLabels
 
-# Drawing colours per outcome for --errors (per class: CLASS_PALETTE).
-TP_COLOUR, FP_COLOUR, MISS_COLOUR, IGNORED_COLOUR = (0, 220, 0), (255, 0, 0), (255, 160, 0), (160, 160, 160)
-THUMB_WIDTH = 320
-
+GALLERY_ORDERS = ("errors", "name")   # `bddet vis --sort`: worst first, or by frame name
 
 class VisError(BddetError):
     """Visualisation inputs that cannot be used."""
 
 
-@dataclass
-class FrameDrawing:
-    """Everything one worker needs to draw one picture (plain data, cheap to pickle)."""
-
-    name: str
-    image: str
-    out: str
-    thumb: str
-    dets: list = field(default_factory=list)      # (x1, y1, x2, y2, class, score, outcome)
-    gts: list = field(default_factory=list)       # (x1, y1, x2, y2, class, ignored, missed)
-    errors: bool = False
+def check_order(sort: str) -> None:
+    """The one check of a gallery order (`--sort`): a usage error when unknown."""
+    if sort not in GALLERY_ORDERS:
+        raise OptionsError(f"--sort {sort}: choose {' or '.join(GALLERY_ORDERS)}")
 
 
 @dataclass
@@ -88,111 +79,6 @@ class VisReport:
         return [self.out_dir / item.picture for item in self.items]
 
 
-def iou_matrix(dets: np.ndarray, gts: np.ndarray, crowd: np.ndarray) -> np.ndarray:
-    """IoU as the evaluator computes it: +1 widths, crowd regions as intersection over detection."""
-    import numpy as np
-
-    if len(dets) == 0 or len(gts) == 0:
-        return np.zeros((len(dets), len(gts)))
-    dw, dh = dets[:, 2] - dets[:, 0] + 1, dets[:, 3] - dets[:, 1] + 1
-    gw, gh = gts[:, 2] - gts[:, 0] + 1, gts[:, 3] - gts[:, 1] + 1
-    w = np.minimum((dets[:, 0] + dw)[:, None], (gts[:, 0] + gw)[None]) - np.maximum(dets[:, 0][:, None], gts[:, 0][None])
-    h = np.minimum((dets[:, 1] + dh)[:, None], (gts[:, 1] + gh)[None]) - np.maximum(dets[:, 1][:, None], gts[:, 1][None])
-    inter = np.clip(w, 0, None) * np.clip(h, 0, None)
-    da, ga = (dw * dh)[:, None], (gw * gh)[None]
-    union = np.where(crowd[None], da, da + ga - inter)
-    return inter / union
-
-
-def match_outcomes(det_box, det_cls, det_score, gt_box, gt_cls, gt_ignore, iou_thr: float = 0.5):
-    """Per detection 'tp' | 'fp' | 'ignored', and per ground truth whether it was missed.
-
-    Greedy by score within each class; a detection takes the best unmatched non-ignored box
-    with IoU >= ``iou_thr``, else falls on an ignore region (ignored), else is a false positive.
-    """
-    import numpy as np
-
-    outcome = np.array(["fp"] * len(det_cls), dtype=object)
-    missed = ~gt_ignore.copy()
-    for k in np.union1d(det_cls, gt_cls):
-        d_idx = np.flatnonzero(det_cls == k)
-        g_idx = np.flatnonzero(gt_cls == k)
-        d_idx = d_idx[np.argsort(-det_score[d_idx], kind="mergesort")]
-        ious = iou_matrix(det_box[d_idx], gt_box[g_idx], gt_ignore[g_idx])
-        taken = np.zeros(len(g_idx), dtype=bool)
-        for row, d in enumerate(d_idx):
-            cand = (ious[row] >= iou_thr) & ~taken & ~gt_ignore[g_idx]
-            if cand.any():
-                j = int(np.argmax(np.where(cand, ious[row], -1)))
-                taken[j] = True
-                missed[g_idx[j]] = False
-                outcome[d] = "tp"
-            elif ((ious[row] >= iou_thr) & gt_ignore[g_idx]).any():
-                outcome[d] = "ignored"
-    return outcome, missed
-
-
-def _dashed_rectangle(draw, box, colour, width: int, dash: int = 8) -> None:
-    x1, y1, x2, y2 = box
-    for (ax, ay, bx, by) in ((x1, y1, x2, y1), (x2, y1, x2, y2), (x2, y2, x1, y2), (x1, y2, x1, y1)):
-        length = max(abs(bx - ax), abs(by - ay))
-        steps = max(int(length // dash), 1)
-        for s in range(0, steps, 2):
-            t0, t1 = s / steps, min((s + 1) / steps, 1.0)
-            draw.line([(ax + (bx - ax) * t0, ay + (by - ay) * t0), (ax + (bx - ax) * t1, ay + (by - ay) * t1)],
-                      fill=colour, width=width)
-
-
-def annotate(img, dets: list, gts: list, errors: bool) -> None:
-    """Draw boxes on a PIL RGB image in place: ground truth dashed (ignore regions shaded),
-    detections solid with class and score, in class colours or, with ``errors``, by outcome."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.load_default()
-    line = max(3, round(img.width / 480))
-    draw = ImageDraw.Draw(img)
-    ignored = [g for g in gts if g[5]]
-    if ignored:  # a translucent shade needs a composite: only frames with ignore regions pay for it
-        overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
-        shade = ImageDraw.Draw(overlay)
-        for x1, y1, x2, y2, *_ in ignored:
-            shade.rectangle([x1, y1, x2, y2], fill=IGNORED_COLOUR + (90,))
-        img.paste(Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB"))
-        draw = ImageDraw.Draw(img)
-    for x1, y1, x2, y2, cls, is_ignored, missed in gts:
-        if is_ignored:
-            continue
-        colour = (MISS_COLOUR if missed else TP_COLOUR) if errors else CLASS_PALETTE[cls]
-        _dashed_rectangle(draw, (x1, y1, x2, y2), colour, max(1, line - 1))
-    for x1, y1, x2, y2, cls, score, outcome in dets:
-        colour = {"tp": TP_COLOUR, "fp": FP_COLOUR, "ignored": IGNORED_COLOUR}[outcome] if errors \
-            else CLASS_PALETTE[cls]
-        draw.rectangle([x1, y1, x2, y2], outline=colour, width=line)
-        text = f"{CLASSES[cls]} {score:.2f}"
-        tx, ty = x1, max(0, y1 - 11)
-        tw = draw.textlength(text, font=font)
-        draw.rectangle([tx, ty, tx + tw + 2, ty + 10], fill=colour)
-        draw.text((tx + 1, ty), text, fill=(0, 0, 0), font=font)
-
-
-def draw_frame(job: FrameDrawing) -> str | None:
-    """Draw one picture and its thumbnail; returns an error message instead of raising."""
-    from PIL import Image
-
-    try:
-        with Image.open(job.image) as im:
-            img = im.convert("RGB")
-    except (OSError, ValueError) as e:
-        return f"{job.image}: {e}"
-    annotate(img, job.dets, job.gts, job.errors)
-    Path(job.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(job.thumb).parent.mkdir(parents=True, exist_ok=True)
-    img.save(job.out, quality=90)
-    thumb = img.resize((THUMB_WIDTH, max(1, round(img.height * THUMB_WIDTH / img.width))))
-    thumb.save(job.thumb, quality=80)
-    return None
-
-
 def _rows(labels: DetLabels, bounds: list[int], frame: int):
     sel = slice(bounds[frame], bounds[frame + 1])
     return labels.box[sel], labels.cls[sel], (labels.score[sel] if labels.score is not None else None), labels.ignore[sel]
@@ -201,7 +87,7 @@ def _rows(labels: DetLabels, bounds: list[int], frame: int):
 def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str], images: str | os.PathLike[str],
            gt: str | os.PathLike[str] | None = None, score_thr: float = 0.3, classes: Sequence[str] | None = None,
            limit: int | None = None, errors: bool = False, sort: str = "errors", workers: int | None = None,
-           on_progress: Callable[[int, int], None] | None = None,
+           on_progress: ProgressCallback | None = None,
            videos: list[dict] | None = None, video: bool = True) -> VisReport:
     """Draw one picture per frame into ``out_dir`` and write ``out_dir/index.html``.
 
@@ -214,7 +100,10 @@ def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]
     import numpy as np
 
     from ..data.det_labels import read_det_labels
+    from ..data.video_files import frame_name
+    from ..evaluation.outcomes import match_outcomes
 
+    check_order(sort)
     if preds is None and gt is None:
         raise VisError("nothing to draw: give predictions, ground truth or both")
     if errors and gt is None:
@@ -233,8 +122,6 @@ def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]
     if truth is not None and videos is None:
         seen = set(names)
         names += [n for n in truth.names if n not in seen]
-    from ..data.video_files import frame_name
-
     in_video = {frame_name(v["videoName"], k): (n, k) for n, v in enumerate(videos or ()) for k in range(len(v["kept"]))}
     pred_bounds = pred.frame_bounds() if pred else []
     truth_bounds = truth.frame_bounds() if truth is not None else []
@@ -257,7 +144,6 @@ def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]
             g_box, g_cls, g_ign = g_box[g_in], g_cls[g_in], g_ign[g_in]
         outcome, missed = match_outcomes(d_box, d_cls, d_score, g_box, g_cls, g_ign) if truth is not None \
             else (np.array(["fp"] * len(d_cls), dtype=object), np.zeros(len(g_cls), dtype=bool))
-        stem = Path(name).with_suffix(".jpg")
         dets = [(*map(float, b), int(c), float(s), o) for b, c, s, o in zip(d_box, d_cls, d_score, outcome)]
         gts = [(*map(float, b), int(c), bool(i), bool(m)) for b, c, i, m in zip(g_box, g_cls, g_ign, missed)]
         frame_stats = (len(d_cls), int((outcome == "fp").sum()) if truth is not None else None,
@@ -272,11 +158,9 @@ def render(preds: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]
             for j, v in enumerate(frame_stats):
                 video_jobs[n][2][j] += v or 0
             continue
-        jobs.append(FrameDrawing(name=name, image=str(images / name), out=str(out_dir / stem),
-                                 thumb=str(out_dir / "thumbs" / stem), dets=dets, gts=gts, errors=errors))
+        jobs.append(FrameDrawing(name=name, image=str(images / name), out=str(picture_path(out_dir, name)),
+                                 thumb=str(thumb_path(out_dir, name)), dets=dets, gts=gts, errors=errors))
         stats.append(frame_stats)
-    if sort not in ("errors", "name"):
-        raise VisError(f"--sort {sort}: choose errors or name")
     order = list(range(len(jobs)))
     if sort == "name":
         order.sort(key=lambda i: jobs[i].name)
@@ -316,14 +200,14 @@ def _draw_videos(videos: list[dict], video_jobs: dict, out_dir: Path, errors: bo
     """One annotated video per video with frames to show, a process each (encoders share the cores)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from .video import VIDEO_DIR, VideoDrawing, draw_video
+    from .video import VideoDrawing, draw_video
 
     if not video_jobs:
         return []
     numbers = sorted(video_jobs)
     procs = max(1, min(workers, len(numbers)))
     tasks = [VideoDrawing(video_name=videos[n]["videoName"], source=videos[n]["path"],
-                          out=str(out_dir / VIDEO_DIR / f"{videos[n]['videoName']}.mp4"),
+                          out=str(video_path(out_dir, videos[n]["videoName"])),
                           source_frames=int(videos[n]["frames"]), kept=list(videos[n]["kept"]),
                           dets=video_jobs[n][0], gts=video_jobs[n][1], errors=errors,
                           threads=max(1, (os.cpu_count() or 1) // procs)) for n in numbers]
@@ -341,13 +225,6 @@ def _draw_videos(videos: list[dict], video_jobs: dict, out_dir: Path, errors: bo
                                     float(result.fps), len(videos[n]["kept"]), dets, fps if errors else None,
                                     misses if errors else None))
     return written
-
-
-def url_attribute(relative_path: str) -> str:
-    """A relative path as an attribute value: '#', '%', '?' and spaces in file names escaped."""
-    from urllib.parse import quote
-
-    return html.escape(quote(relative_path))
 
 
 def write_index(out_dir: Path, items: list[VisItem], with_errors: bool, videos: Sequence[VisVideo] = ()) -> Path:
@@ -407,36 +284,29 @@ def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | o
               images: str | os.PathLike[str] | None = None, gt: str | os.PathLike[str] | None = None,
               workspace=None, run: str | None = None, score_thr: float = 0.3, classes: Sequence[str] | None = None,
               limit: int | None = None, errors: bool = False, sort: str = "errors", workers: int | None = None,
-              on_progress: Callable[[int, int], None] | None = None, video: bool = False) -> VisReport:
+              on_progress: ProgressCallback | None = None, video: bool = False) -> VisReport:
     """Draw predictions (and ground truth, and errors) on the images; return the gallery.
 
-    ``predictions`` is a det.json; without it, ``run`` (an inference run id) or the current
-    run of ``workspace``, whose images and set labels are then the defaults for ``images``
-    and ``gt``. ``errors`` colours boxes by outcome at IoU 0.5 (needs ground truth). ``video``
-    draws the frames of a run on videos as one annotated MP4 per video (from the run's
-    videos.json, beside its det.json), shown at the top of the gallery.
+    ``predictions`` is a det.json (or a run folder holding one); without it, ``run`` (an
+    inference run id or output folder) or the current run of ``workspace``. A workspace run's
+    images and set labels are the defaults for ``images`` and ``gt``; a run on videos finds its
+    videos (and images) from its videos.json, in a workspace or not. ``errors`` colours boxes
+    by outcome at IoU 0.5 (needs ground truth). ``video`` draws the frames of a run on videos
+    as one annotated MP4 per video, shown at the top of the gallery.
     """
     from ..data.layout import label_path
+    from ..data.run_files import read_videos_record, videos_record_path
+    from ..workspace import resolve_predictions
 
-    if sort not in ("errors", "name"):
-        raise VisError(f"sort '{sort}': choose errors or name")
-    record = None
-    if predictions is None:
-        if workspace is None:
-            raise VisError("give a det.json, or a workspace with an inference run")
-        from ..workspace import resolve_run
-
-        run, record = resolve_run(workspace, run)
-        predictions = workspace.resolve(record["predictions"])
+    check_order(sort)
+    run, record, predictions = resolve_predictions(workspace, predictions, run)
     if record is not None and record.get("set") and gt is None and record["set"] != "test":
         gt = label_path(workspace.data_root(), record["set"])
-    if predictions is not None and not Path(predictions).exists():
+    if not Path(predictions).exists():
         raise VisError(f"{predictions}: no such file")
-    from .video import read_videos_record, videos_record_path
-
-    beside = videos_record_path(predictions) if predictions is not None else None
+    beside = videos_record_path(predictions)
     videos, image_root = None, None
-    if beside is not None and beside.is_file():
+    if beside.is_file():
         videos, image_root = read_videos_record(beside)
     elif video:
         raise VisError(f"--video: no videos.json beside {predictions}; it comes from `bddet infer` on videos")

@@ -4,7 +4,7 @@ A run's ``videos.json`` (written by `bddet infer` beside det.json) says which so
 each frameIndex is. The video is decoded from its start and written again at its own frame
 rate, each frame at its source time (a variable-rate video keeps its timing); a frame that
 was not inferred (``--every``, ``--fps``) shows the boxes of the last frame that was. The
-boxes are drawn by ``visualize.annotate``, as on the pictures. The MP4 has its index first
+boxes are drawn by ``drawing.annotate``, as on the pictures. The MP4 has its index first
 (faststart) and yuv420p H.264, so browsers play it while it loads.
 """
 from __future__ import annotations
@@ -13,20 +13,6 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-
-from ..errors import BddetError
-
-VIDEO_DIR = "videos"
-VIDEOS_NAME = "videos.json"   # written by `bddet infer` beside det.json when frames came from videos
-
-
-def videos_record_path(predictions: str | os.PathLike[str]) -> Path:
-    """Where the videos.json of a det.json lies (it may not exist: a run on images has none)."""
-    return Path(predictions).parent / VIDEOS_NAME
-
-
-class VideoRecordError(BddetError):
-    """A videos.json that cannot be used."""
 
 
 @dataclass
@@ -52,44 +38,6 @@ class VideoWritten:
     fps: Fraction
 
 
-def read_videos_record(path: str | os.PathLike[str]) -> tuple[list[dict], str | None]:
-    """The videos of a run from its videos.json, and the run's image folder; raises
-    VideoRecordError naming the file."""
-    import orjson
-
-    path = Path(path)
-    try:
-        data = orjson.loads(path.read_bytes())
-        videos = data["videos"]
-        for v in videos:
-            v["videoName"], v["path"], v["frames"], v["kept"]  # noqa: B018 - fields every entry needs
-    except FileNotFoundError:
-        raise VideoRecordError(f"{path}: no such file (`bddet infer` writes it beside det.json for videos)") from None
-    except (orjson.JSONDecodeError, KeyError, TypeError) as e:
-        raise VideoRecordError(f"{path}: not a videos.json written by bddet infer ({type(e).__name__}: {e})") from None
-    return videos, data.get("image_root")
-
-
-def video_frame_times(predictions: str | os.PathLike[str]) -> dict[str, tuple[str, float]]:
-    """Each frame from a video, by name: (videoName, seconds into the video), from the videos.json
-    beside ``predictions``; empty when there is none (or it cannot be read)."""
-    from ..data.video_files import frame_name
-
-    beside = videos_record_path(predictions)
-    if not beside.is_file():
-        return {}
-    try:
-        videos, _ = read_videos_record(beside)
-    except VideoRecordError:
-        return {}
-    times = {}
-    for v in videos:
-        fps = Fraction(v.get("fps") or "30")
-        for k, source in enumerate(v["kept"]):
-            times[frame_name(v["videoName"], k)] = (v["videoName"], float(source / fps))
-    return times
-
-
 def _even(n: int) -> int:
     return n + (n % 2)
 
@@ -101,7 +49,7 @@ def draw_video(job: VideoDrawing) -> VideoWritten | str:
     from PIL import Image
 
     from ..data.video_files import VideoError, decode_range, probe_video
-    from .gallery import annotate
+    from .drawing import annotate
 
     try:
         probe = probe_video(job.source)

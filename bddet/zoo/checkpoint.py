@@ -35,7 +35,8 @@ def _history_buffer_getattr(obj, name: str):
     raise pickle.UnpicklingError(f"GLOBAL builtins.getattr on {obj!r}.{name} is not allowed")
 
 
-def _allowed_globals() -> list:
+def allowed_globals() -> list:
+    """What a weights-only load may unpickle besides tensors: mmengine's small types, by name."""
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
 
@@ -68,7 +69,7 @@ def load_checkpoint_file(path: str | os.PathLike[str]) -> dict:
     if magic not in (b"PK", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):  # zip (torch.save) or pickle
         raise CheckpointError(f"{path}: not a PyTorch checkpoint (neither torch.save's zip nor a pickle)")
     try:
-        with torch.serialization.safe_globals(_allowed_globals()):
+        with torch.serialization.safe_globals(allowed_globals()):
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         m = re.search(r"(?:GLOBAL|global) ([\w.]+)", str(e))
@@ -125,3 +126,13 @@ def load_weights_strictly(model, ckpt: dict, source: str) -> None:
                          + (f" (+{len(unexpected) - 3})" if len(unexpected) > 3 else ""))
         raise CheckpointError(f"{source}: does not fit the model ({'; '.join(parts)}); is it for another model?")
     model.load_state_dict(state, strict=True)
+
+
+def build_detector(cfg, weights: str | os.PathLike[str], device: str = "cpu"):
+    """The model of a prepared config (config_files.prepare_model_config), its weights loaded
+    strictly, on ``device``, in eval mode: the one way bddet turns a checkpoint into a model."""
+    from mmdet.registry import MODELS
+
+    model = MODELS.build(cfg.model)
+    load_weights_strictly(model, load_checkpoint_file(weights), str(weights))
+    return model.to(device).eval()

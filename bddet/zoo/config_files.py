@@ -1,4 +1,5 @@
-"""Zoo configs: where they live, and loading one with the workspace's data root filled in.
+"""The zoo's MMDetection configs: where a model's config file is, loading one with the data root
+filled in, and preparing one to build its model.
 
 The configs under ``configs/det/`` carry no data paths (only the BDD100K layout below a
 root); whoever runs them says where the data is. Loading a config imports mmengine only.
@@ -9,7 +10,7 @@ import os
 from pathlib import Path
 
 from ..errors import BddetError
-from .catalogue import ZooModel, resolve_model_name
+from .catalogue import ZooModel, resolve_model
 
 # bddet/configs is a link to the repository's configs/, so a wheel carries the configs inside
 # the package and an installed bddet finds them where a source checkout does.
@@ -33,9 +34,7 @@ def resolve_config(model_or_path: str, workspace=None) -> tuple[Path, ZooModel |
         return Path(model_or_path).resolve(), None
     if model_or_path.endswith(".py") and os.sep in model_or_path:
         raise ConfigError(f"{model_or_path}: no such config file")
-    from .own_models import user_models
-
-    model = resolve_model_name(model_or_path, user_models(workspace))
+    model = resolve_model(model_or_path, workspace)
     return config_path(model), model
 
 
@@ -70,6 +69,26 @@ def load_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] 
                 ev["ann_file"] = os.path.join(root, ev["ann_file"])
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def prepare_model_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] | None = None,
+                         cfg_options: dict | None = None, score_thr: float | None = None):
+    """A config ready to build its model: MMDetection's modules registered, the config's own
+    ``custom_imports`` (``bddet.mm`` for the zoo's) imported, and ``score_thr`` set where the
+    config's test settings have one (the second stage's for two-stage models)."""
+    from mmdet.utils import register_all_modules
+    from mmengine.utils import import_modules_from_strings
+
+    register_all_modules()
+    cfg = load_config(path, data_root, cfg_options)
+    if cfg.get("custom_imports"):
+        import_modules_from_strings(**cfg.custom_imports)
+    if score_thr is not None:
+        test_cfg = cfg.model.get("test_cfg") or {}
+        target = test_cfg.get("rcnn", test_cfg) if isinstance(test_cfg, dict) else {}
+        if isinstance(target, dict) and "score_thr" in target:
+            target["score_thr"] = score_thr
     return cfg
 
 

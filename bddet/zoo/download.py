@@ -13,20 +13,20 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from filelock import FileLock
 
+from ..callbacks import ByteProgressCallback
 from ..errors import DownloadError, IntegrityError
+from .cache import CHUNK_BYTES, cached_path, md5_of
 from .catalogue import ZooModel, official_base_url
 
-CACHE_ENV = "BDDET_CACHE"
 MIRRORS_ENV = "BDDET_MIRRORS"
 # BDDET_OFFLINE=1: contact mirrors only, never the official or original hosts (air-gapped clusters).
 OFFLINE_ENV = "BDDET_OFFLINE"
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
-CHUNK_BYTES = 1 << 20
 FLUSH_BYTES = 8 << 20
 # Retries only for failures after a server answered (dropped body, 5xx, read timeout);
 # a host that does not answer at all is skipped at once so a dead mirror costs seconds.
@@ -34,22 +34,6 @@ FLUSH_BYTES = 8 << 20
 # 30 MB but always advances is followed to the end.
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
 _MD5_RE = re.compile(r"^\s*([0-9a-fA-F]{32})")
-
-# on_progress(label, done_bytes, total_bytes_or_None): called at start and per chunk.
-ProgressCallback = Callable[[str, int, "int | None"], None]
-
-
-def cache_dir() -> Path:
-    """The per-user cache: $BDDET_CACHE, else $XDG_CACHE_HOME/bddet, else ~/.cache/bddet."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "bddet"
-
-
-def cached_path(relative: str) -> Path:
-    """Where an artifact with official path ``relative`` (e.g. ``models/x.pth``) lives in the cache."""
-    return cache_dir() / "det" / relative
 
 
 def source_bases(cli_mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str] = ()) -> list[str]:
@@ -92,14 +76,6 @@ def _session():
     s = requests.Session()
     s.headers["User-Agent"] = "bddet"
     return s
-
-
-def md5_of(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK_BYTES):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class _BackgroundMD5:
@@ -161,7 +137,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _stream_to_part(session, url: str, part: Path, label: str,
-                    on_progress: ProgressCallback | None) -> tuple[int, str]:
+                    on_progress: ByteProgressCallback | None) -> tuple[int, str]:
     """Fetch ``url`` into ``part``, resuming from its current size; return (bytes received, MD5 of the file).
 
     Once the server has answered, failures (dropped body, read timeout, 5xx) are retried
@@ -257,7 +233,7 @@ def _verify(path: Path, expected: str, origin: str, actual: str | None = None) -
 def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequence[str] = (),
                       manifest_mirrors: Sequence[str] = (), force: bool = False, no_verify: bool = False,
                       from_file: str | os.PathLike[str] | None = None, expected_md5: str | None = None,
-                      on_progress: ProgressCallback | None = None) -> DownloadResult:
+                      on_progress: ByteProgressCallback | None = None) -> DownloadResult:
     """Put one zoo artifact in the cache and return where it is.
 
     ``expected_md5`` (a user catalogue's) replaces fetching the published ``.md5``.
@@ -341,7 +317,7 @@ def _record_digest(digest_file: Path, md5: str | None) -> None:
 
 
 def fetch_pretrained(url: str, mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str] = (),
-                     on_progress: ProgressCallback | None = None) -> Path:
+                     on_progress: ByteProgressCallback | None = None) -> Path:
     """A backbone checkpoint at ``url`` through the same cache and mirrors as the zoo weights.
 
     It is cached as ``<cache>/det/pretrained/<file name>``; a mirror serves it at
@@ -380,7 +356,7 @@ def fetch_pretrained(url: str, mirrors: Sequence[str] = (), manifest_mirrors: Se
 
 def download(model: str | ZooModel, kind: str = "weights", *, workspace=None, mirrors: Sequence[str] = (),
              force: bool = False, no_verify: bool = False, from_file: str | os.PathLike[str] | None = None,
-             on_progress: ProgressCallback | None = None) -> DownloadResult:
+             on_progress: ByteProgressCallback | None = None) -> DownloadResult:
     """Fetch one artifact of a zoo model (name, alias or prefix) into the per-user cache.
 
     Mirrors are tried in order: ``mirrors``, then $BDDET_MIRRORS, then the workspace's
@@ -389,11 +365,10 @@ def download(model: str | ZooModel, kind: str = "weights", *, workspace=None, mi
     A model of your own (bddet.user_models) comes from the mirror it was imported from, checked
     against its catalogue's MD5.
     """
-    from .own_models import user_models
     from ..workspace import record_weights
-    from .catalogue import resolve_model_name
+    from .catalogue import resolve_model
 
-    zoo_model = model if isinstance(model, ZooModel) else resolve_model_name(model, user_models(workspace))
+    zoo_model = model if isinstance(model, ZooModel) else resolve_model(model, workspace)
     manifest_mirrors = workspace.read()["mirrors"] if workspace is not None else []
     expected_md5 = None
     if zoo_model.source == "user":

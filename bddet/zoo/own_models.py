@@ -1,10 +1,7 @@
-"""Your own models beside the published zoo: register, list, export as a mirror, import.
+"""Your own models beside the published zoo: register, export as a mirror, import.
 
-A user catalogue has the schema of ``bddet/zoo.yaml``'s entries (name, family, network,
-backbone, schedule, AP...) plus where the model's files are. It lives in a workspace
-(``models:`` in bddet.yaml) or in the per-user file ``$XDG_CONFIG_HOME/bddet/models.yaml``;
-both are read, the workspace's first. Weights go into the cache under the official layout
-(``det/models/<name>.pth``, with their MD5), the frozen config beside them
+Their catalogue entries are read by catalogue.py (user_models). Weights go into the cache under
+the official layout (``det/models/<name>.pth``, with their MD5), the frozen config beside them
 (``det/configs/<name>.py``). ``export`` writes the mirror layout (``models/<name>.pth``,
 ``.md5``, ``configs/<name>.py`` and ``catalogue.yaml``), which ``import_models`` reads from a
 folder or over HTTP, so a colleague's bddet fetches and checks the model as a zoo model.
@@ -15,26 +12,21 @@ import contextlib
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
 import yaml
 
 from ..atomic_write import atomic_write_bytes, atomic_write_text
-from .download import md5_of
-from ..errors import BddetError
-from .catalogue import ZooModel, list_models, sample_models
+from .cache import cached_path, md5_of
+from .catalogue import (UserModelError, ZooModel, entry_to_model, list_models, model_to_entry,
+                        read_user_catalogue, resolve_model, sample_models, user_catalogue_path, user_models)
 
-USER_FILE_ENV = "BDDET_USER_MODELS"   # overrides the per-user catalogue's path (tests, shared setups)
 CATALOGUE_NAME = "catalogue.yaml"      # the snippet an exported mirror carries
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
 # Run-specific settings a training run's dumped config carries that a model entry must not
 _RUN_KEYS = ("work_dir", "launcher", "resume", "load_from", "model_wrapper_cfg")
-
-
-class UserModelError(BddetError):
-    """A model of one's own that cannot be registered, exported or imported."""
 
 
 @dataclass
@@ -54,69 +46,6 @@ class ExportResult:
     folder: Path
     catalogue: Path
     model: ZooModel
-
-
-def user_catalogue_path() -> Path:
-    """The per-user catalogue: $BDDET_USER_MODELS, else $XDG_CONFIG_HOME/bddet/models.yaml."""
-    if os.environ.get(USER_FILE_ENV):
-        return Path(os.environ[USER_FILE_ENV]).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "bddet" / "models.yaml"
-
-
-def _entry_to_model(entry: dict, where: Path) -> ZooModel:
-    known = {f.name for f in fields(ZooModel)}
-    unknown = sorted(set(entry) - known)
-    if unknown or not isinstance(entry.get("name"), str):
-        raise UserModelError(f"{where}: model entry {entry.get('name', '?')!r} has unknown or missing fields "
-                             f"({', '.join(unknown) or 'name'})")
-    defaults = dict(family="user", network="", backbone="", schedule="", ms_train=False, fp16=False, strong=False,
-                    ap_val=None, ap_test=None)
-    return ZooModel(**{**defaults, **entry, "source": "user"})
-
-
-def _model_to_entry(model: ZooModel) -> dict:
-    entry = {k: v for k, v in asdict(model).items() if v is not None and k != "source"}
-    for key in ("tricks",):
-        if not entry.get(key):
-            entry.pop(key, None)
-    return entry
-
-
-def _read_file_models(path: Path) -> list[ZooModel]:
-    if not path.is_file():
-        return []
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise UserModelError(f"{path}: malformed YAML ({str(e).splitlines()[0]})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("models", []), list):
-        raise UserModelError(f"{path}: expected a mapping with a 'models' list")
-    return [_entry_to_model(e, path) for e in data.get("models") or []]
-
-
-def user_models(workspace=None) -> tuple[ZooModel, ...]:
-    """The models of the workspace's catalogue, then the per-user file's (a name once, the first)."""
-    found: dict[str, ZooModel] = {}
-    if workspace is not None:
-        for entry in workspace.read().get("models") or []:
-            model = _entry_to_model(entry, workspace.manifest_path)
-            found.setdefault(model.name, model)
-    for model in _read_file_models(user_catalogue_path()):
-        found.setdefault(model.name, model)
-    return tuple(found.values())
-
-
-def filter_user_models(text: str | None = None, family: str | None = None, sort: str = "zoo",
-                       workspace=None) -> list[ZooModel]:
-    """Your models whose name contains ``text`` and family ``family``, ordered as zoo.filter_models."""
-    models = [m for m in user_models(workspace)
-              if (not text or text.lower() in m.name) and (not family or family.lower() in m.family.lower())]
-    if sort in ("ap_val", "ap_test"):  # best first; no recorded AP last
-        models.sort(key=lambda m: -(getattr(m, sort) if getattr(m, sort) is not None else -1))
-    elif sort == "name":
-        models.sort(key=lambda m: m.name)
-    return models
 
 
 def check_name(name: str, workspace=None, replace_existing: bool = False) -> None:
@@ -149,9 +78,7 @@ def _edit_catalogue(workspace, scope: str) -> Iterator[tuple[list, Path]]:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock"):
-        _read_file_models(path)  # refuse to rewrite a file that does not read
-        data = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None) or {}
-        entries = list(data.get("models") or [])
+        entries = read_user_catalogue(path)  # a file that does not read is refused, never rewritten
         yield entries, path
         atomic_write_text(path, "# bddet: your own models (bddet models add / import)\n"
                           + yaml.safe_dump({"models": entries}, sort_keys=False, allow_unicode=True))
@@ -183,23 +110,16 @@ def _freeze_config(config: Path, out: Path) -> dict:
 
 def _check_builds_and_fits(config: Path, weights: Path) -> int:
     """Build the model of ``config`` and load ``weights`` strictly; return its parameter count."""
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.utils import import_modules_from_strings
+    from .checkpoint import CheckpointError, build_detector
+    from .config_files import prepare_model_config
 
-    from .checkpoint import load_checkpoint_file, load_weights_strictly
-    from .config_files import load_config
-
-    register_all_modules()
-    cfg = load_config(config)
     try:
-        if cfg.get("custom_imports"):
-            import_modules_from_strings(**cfg.custom_imports)
-        model = MODELS.build(cfg.model)
+        model = build_detector(prepare_model_config(config), weights)
+    except CheckpointError:
+        raise
     except Exception as e:  # noqa: BLE001 - whatever stops the build is the config's problem
         raise UserModelError(f"{config}: the model does not build ({type(e).__name__}: "
                              f"{str(e).splitlines()[0] if str(e) else ''})") from None
-    load_weights_strictly(model, load_checkpoint_file(weights), str(weights))
     return sum(p.numel() for p in model.parameters())
 
 
@@ -226,9 +146,6 @@ def add_model(name: str, *, workspace=None, from_run: str | None = None, config:
     ``ap_val`` the AP. The weights must load strictly into the model the config builds.
     ``scope`` is "workspace" (bddet.yaml, the default with a workspace) or "user".
     """
-    from .download import cached_path
-    from .catalogue import ZooModel as _Zoo
-
     scope = scope or ("workspace" if workspace is not None else "user")
     if scope not in ("workspace", "user"):
         raise UserModelError(f"scope '{scope}': choose workspace or user")
@@ -272,7 +189,7 @@ def add_model(name: str, *, workspace=None, from_run: str | None = None, config:
         os.replace(staged_config, final_config)
     finally:
         staged_config.unlink(missing_ok=True)
-    model = _Zoo(name=name, family="user", network=facts["network"], backbone=facts["backbone"],
+    model = ZooModel(name=name, family="user", network=facts["network"], backbone=facts["backbone"],
                  schedule=facts["schedule"], ms_train=False, fp16=facts["fp16"], strong=False,
                  ap_val=None if ap_val is None else float(ap_val), ap_test=None, params=params,
                  config_file=str(final_config), source="user", md5=md5)
@@ -286,15 +203,13 @@ def add_model(name: str, *, workspace=None, from_run: str | None = None, config:
 
 def _write_entry(model: ZooModel, workspace, scope: str) -> Path:
     with _edit_catalogue(workspace, scope) as (entries, path):
-        entries[:] = [e for e in entries if e.get("name") != model.name] + [_model_to_entry(model)]
+        entries[:] = [e for e in entries if e.get("name") != model.name] + [model_to_entry(model)]
     return path
 
 
 def resolve_user_model(name: str, workspace=None) -> ZooModel:
     """One of your models by name or prefix; a published name is an error here."""
-    from .catalogue import resolve_model_name
-
-    model = resolve_model_name(name, user_models(workspace))
+    model = resolve_model(name, workspace)
     if model.source != "user":
         raise UserModelError(f"{model.alias} is a published zoo model; only your own models are exported")
     return model
@@ -306,8 +221,6 @@ def export_model(name: str, out: str | os.PathLike[str], *, workspace=None) -> E
     The folder, served over HTTP or copied, is a mirror that ``import_models`` reads. Models
     exported into the same folder share its catalogue.yaml.
     """
-    from .download import cached_path
-
     model = resolve_user_model(name, workspace)
     weights = cached_path(model.artifact_path("weights"))
     if not weights.is_file():
@@ -324,7 +237,7 @@ def export_model(name: str, out: str | os.PathLike[str], *, workspace=None) -> E
     os.replace(part, out / "models" / f"{model.name}.pth")
     atomic_write_text(out / model.artifact_path("md5"), f"{model.md5}  {model.name}.pth\n")
     atomic_write_bytes(out / "configs" / f"{model.name}.py", Path(model.config).read_bytes())
-    entry = _model_to_entry(replace(model, config_file=f"configs/{model.name}.py", mirror=None))
+    entry = model_to_entry(replace(model, config_file=f"configs/{model.name}.py", mirror=None))
     catalogue = out / CATALOGUE_NAME
     existing = _read_catalogue_text(catalogue.read_text(encoding="utf-8"), str(catalogue)) if catalogue.is_file() else []
     entries = [e for e in existing if e.get("name") != model.name] + [entry]
@@ -371,7 +284,7 @@ def import_models(source: str | os.PathLike[str], *, workspace=None, names: list
     Each model's weights are fetched into the cache and checked against the catalogue's MD5 as
     zoo weights are; its config goes beside them. Returns the models added.
     """
-    from .download import cached_path, download_artifact
+    from .download import download_artifact
 
     source = str(source)
     if not source.startswith(("http://", "https://")):
@@ -383,7 +296,7 @@ def import_models(source: str | os.PathLike[str], *, workspace=None, names: list
             raise UserModelError(f"{source}: has no model {', '.join(missing)}")
         entries = [e for e in entries if e["name"] in names]
     scope = scope or ("workspace" if workspace is not None else "user")
-    models = [_entry_to_model(e, Path(source) / CATALOGUE_NAME) for e in entries]
+    models = [entry_to_model(e, Path(source) / CATALOGUE_NAME) for e in entries]
     for model in models:
         check_name(model.name, workspace)
         if not model.md5:

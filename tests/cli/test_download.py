@@ -7,7 +7,7 @@ import time
 
 import yaml
 
-from bddet.zoo.download import cached_path
+from bddet.zoo.cache import cached_path
 from bddet.workspace import MANIFEST_NAME, init_workspace
 from tests.conftest import closed_port_url
 

@@ -7,20 +7,7 @@ import yaml
 
 from bddet.workspace import MANIFEST_NAME
 from tests.cli.conftest import MODEL
-
-# small test images and a small network input keep each forward pass well under a second
-SMALL = ["--cfg-options", "test_dataloader.dataset.pipeline.1.scale=(192,128)", "--score-thr", "0", "--device", "cpu"]
-
-
-def torch_threads(n: int) -> None:
-    import torch
-
-    torch.set_num_threads(n)
-
-
-def load_det(path):
-    return json.loads(open(path).read())
-
+from tests.fixtures.inference import SMALL, load_det, torch_threads
 
 def current_predictions(root):
     m = yaml.safe_load((root / MANIFEST_NAME).read_text())

@@ -11,10 +11,10 @@ import av
 import cv2
 
 from bddet.data.sample_dataset import make_sample_video
-from tests.cli.test_infer import SMALL, load_det, torch_threads
+from tests.fixtures.browser import chromium_driver
 from tests.fixtures.datasets import bad_videos, write_labels
-from tests.evaluation.test_evaluate import assert_same, official
-from tests.evaluation.test_html_report import chromium_driver
+from tests.fixtures.inference import SMALL, load_det, torch_threads
+from tests.fixtures.official import assert_same, official
 
 
 def strip_ids(frames):

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from bddet.data.categories import CLASS_PALETTE as CLASS_COLOURS
-from bddet.vis.gallery import FP_COLOUR, MISS_COLOUR, TP_COLOUR
+from bddet.vis.drawing import FP_COLOUR, MISS_COLOUR, TP_COLOUR
 
 W, H = 640, 360
 

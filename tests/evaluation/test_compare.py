@@ -8,7 +8,7 @@ import pytest
 import bddet
 from bddet.data.synthetic_labels import make_det_frames
 from tests.fixtures.datasets import write_labels as write
-from tests.evaluation.test_evaluate import official
+from tests.fixtures.official import official
 
 
 def test_a_run_compared_with_itself_differs_by_exactly_zero(tmp_path):

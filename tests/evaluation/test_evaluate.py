@@ -9,30 +9,12 @@ import pytest
 
 from bddet.data.det_labels import LabelError
 from bddet.data.synthetic_labels import make_det_frames
-from bddet.evaluation.evaluate import METRICS, evaluate_files
+from bddet.evaluation.evaluate import evaluate_files
+from bddet.evaluation.metrics import METRICS
+from tests.fixtures.official import assert_same, official
 
 CLASSES_PLUS = ("pedestrian", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle", "traffic light",
                 "traffic sign")
-
-
-def official(gt: Path, pred: Path, tmp: Path) -> dict:
-    out = tmp / f"official-{gt.stem}-{pred.stem}.json"
-    subprocess.run([sys.executable, "-m", "bdd100k.eval.run", "-t", "det", "-g", str(gt), "-r", str(pred),
-                    "--out-file", str(out), "--nproc", "1"], check=True, capture_output=True)
-    return json.loads(out.read_text())
-
-
-def assert_same(official_result: dict, ours: dict) -> None:
-    assert list(ours) == list(METRICS) == list(official_result)
-    for metric in METRICS:
-        for theirs, mine in zip(official_result[metric], ours[metric]):
-            assert list(theirs) == list(mine)
-            for key in theirs:
-                a, b = theirs[key], mine[key]
-                if math.isnan(a):
-                    assert math.isnan(b), (metric, key, a, b)
-                else:
-                    assert abs(a - b) <= 1e-6, (metric, key, a, b)
 
 
 def write(path: Path, frames) -> Path:

@@ -1,5 +1,4 @@
 """The HTML report: its numbers are the official ones, and it opens cleanly in a real browser."""
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +6,7 @@ import pytest
 
 import bddet
 from bddet.data.synthetic_labels import make_det_frames
+from tests.fixtures.browser import chromium_driver
 from tests.fixtures.datasets import write_labels as write
 
 
@@ -20,7 +20,7 @@ def test_pr_curve_data_equals_the_official_precision_arrays(tmp_path):
     from bdd100k.label.to_scalabel import bdd100k_to_scalabel
 
     from bddet.data.det_labels import read_det_labels
-    from bddet.evaluation.evaluate import evaluate_labels
+    from bddet.evaluation.metrics import evaluate_labels
 
     gt_frames, pred_frames = make_det_frames(40, seed=31)
     gt_path, pred_path = write(tmp_path / "gt.json", gt_frames), write(tmp_path / "pred.json", pred_frames)
@@ -42,24 +42,6 @@ def test_pr_curve_data_equals_the_official_precision_arrays(tmp_path):
     ours = evaluate_labels(read_det_labels(gt_path, predictions=False), read_det_labels(pred_path, predictions=True))
     assert names and ours.precision.shape == ev.eval["precision"].shape
     np.testing.assert_array_equal(ours.precision, ev.eval["precision"])
-
-
-def chromium_driver():
-    """Selenium on Debian's chromium and chromedriver: nothing is downloaded."""
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.fail("the report test needs Debian's chromium and chromedriver: "
-                    "`apt-get install chromium chromium-driver` (.ci/run installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1400,2000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 
 
 def test_report_of_eval_and_compare_opens_in_a_browser_with_every_image_loaded(tmp_path):

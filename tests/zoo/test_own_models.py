@@ -90,7 +90,7 @@ def test_a_trained_run_becomes_a_named_model_that_infers_exported_and_imported(c
 def test_bad_registrations_are_one_line_and_leave_nothing(cli, ws, tmp_path):
     import torch
 
-    from bddet.zoo.download import cached_path
+    from bddet.zoo.cache import cached_path
 
     with open(ws / MANIFEST_NAME) as f:
         manifest = f.read()
