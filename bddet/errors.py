@@ -31,3 +31,9 @@ class IntegrityError(DownloadError):
 
 class LabelError(BddetError):
     """A label or prediction file bddet cannot read as Scalabel det JSON."""
+
+
+def error_reason(e: BaseException) -> str:
+    """Another library's exception as "Type: its first line", to end a one-line message."""
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0][:300]}" if text else type(e).__name__

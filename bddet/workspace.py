@@ -342,10 +342,10 @@ def resolve_predictions(ws: Workspace | None, predictions: str | os.PathLike[str
     ``predictions`` is a det.json file (taken as it is), a run folder holding one, or a folder of
     Scalabel files (one per video, as box_track_20); ``run`` is a workspace run id or a run's
     output folder. A folder holding det.json is a run wherever it lies: in a workspace it gets
-    its record (run id, images, gallery), outside it is just its det.json (and videos.json).
+    its record (run id, images, gallery), outside it the record it carries (run.json), no run id.
     With neither, the workspace's current run.
     """
-    from .data.run_files import predictions_in
+    from .data.run_files import predictions_in, read_run_record
 
     named = predictions if predictions is not None else run
     if named is not None:
@@ -354,8 +354,8 @@ def resolve_predictions(ws: Workspace | None, predictions: str | os.PathLike[str
             return found[0], found[1], ws.resolve(found[1]["predictions"])
         folder = Path(named).expanduser()
         det = predictions_in(folder) if folder.is_dir() else None
-        if det is not None:
-            return None, None, det
+        if det is not None:  # a run folder outside the workspace: its own run.json says what it is
+            return None, read_run_record(folder), det
         if predictions is not None:
             return None, None, folder  # a file, or a folder of files: its reader names what is wrong with it
         if folder.is_dir():

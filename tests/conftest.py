@@ -56,6 +56,8 @@ class FileServer:
 
     ``drop_after``: for the next ``drops`` body responses, close the connection after this
     many bytes (a dropped download). ``requests`` logs (path, Range header) of every request.
+    ``routes`` maps a path to a function of the request handler that answers it instead (a
+    redirect, an endless body: the hostile mirrors of the tests).
     """
 
     root: Path
@@ -65,6 +67,7 @@ class FileServer:
     drops: int = 0
     delay_per_chunk: float = 0.0
     ignore_range: bool = False
+    routes: dict = field(default_factory=dict)
 
     def add(self, relative: str, data: bytes, md5: str | None = "auto") -> Path:
         path = self.root / relative
@@ -92,6 +95,9 @@ def file_server(tmp_path):
 
         def do_GET(self):
             state.requests.append((self.path, self.headers.get("Range")))
+            if self.path in state.routes:
+                state.routes[self.path](self)
+                return
             path = state.root / self.path.lstrip("/")
             if not path.is_file():
                 self.send_response(404)

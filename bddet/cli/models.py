@@ -85,7 +85,8 @@ def export_command(
     out_dir: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write the mirror layout into.")],
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Write one of your models as a mirror folder (serve it over HTTP, or copy it) for `bddet models import`."""
+    """Share one of your models with other bddet users: a mirror folder (serve it over HTTP, or copy it) for `bddet
+    models import`, its config as JSON data. To deploy a model (ONNX), see `bddet export`."""
     from ..workspace import find_workspace_or_none
     from ..zoo.own_models import export_model
 
@@ -101,14 +102,16 @@ def import_command(
     user: Annotated[bool, typer.Option("--user", help="Keep them in your per-user catalogue, not the workspace.")] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Add the models of a mirror to your catalogue; their weights are fetched and MD5-checked."""
+    """Add the models of a mirror to your catalogue: nothing from it runs (its config is checked data, its weights
+    MD5-checked, loaded weights-only and fitted to the model), and a mirror that fails a check is refused whole."""
     from ..workspace import find_workspace_or_none
     from ..zoo.own_models import import_models
 
     added = import_models(source, workspace=find_workspace_or_none(workspace), names=names,
                           scope="user" if user else None)
     for m in added:
-        console.print(f"{m.name}: imported from {source} (MD5 {m.md5} verified)", highlight=False, soft_wrap=True)
+        console.print(f"{m.name}: imported from {source} (weights: size and MD5 {m.md5} checked, weights-only, fit the "
+                      f"model; config: read as data, SHA-256 {m.config_sha256[:12]}…)", highlight=False, soft_wrap=True)
 
 
 COMMANDS = {

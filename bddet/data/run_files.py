@@ -1,6 +1,8 @@
 """The files of an inference run: det.json, the per-process parts it is merged from, videos.json.
 
-``<out>/det.json`` holds the run's frames (Scalabel). While a run goes on, each process appends
+``<out>/det.json`` holds the run's frames (Scalabel), ``<out>/run.json`` what made them (model,
+config, weights, set or images, image folder), so that the folder says what it is without a
+workspace. While a run goes on, each process appends
 its frames to ``<out>/.parts/part-*.jsonl``, one JSON record a line; a resumed run reads them
 back by frame name. A run on videos writes ``<out>/videos.json`` beside det.json: which source
 frame each frameIndex is, for drawing annotated videos and linking to a moment in them. A folder
@@ -18,6 +20,8 @@ RESULT_NAME = "det.json"
 PARTS_DIR = ".parts"
 VIDEOS_NAME = "videos.json"              # beside det.json when frames came from videos
 VIDEO_SETTINGS = "video-settings.json"   # in .parts: the frame selection a resumed run must keep
+RUN_RECORD = "run.json"                  # beside det.json: the run's record, as a workspace keeps it
+RUN_LOCK = ".bddet-run.lock"             # held by the run writing to the folder
 
 
 class VideoRecordError(BddetError):
@@ -28,6 +32,26 @@ def predictions_in(folder: str | os.PathLike[str]) -> Path | None:
     """The det.json of a run folder, or None when ``folder`` holds none."""
     path = Path(folder) / RESULT_NAME
     return path if path.is_file() else None
+
+
+def write_run_record(out: Path, record: dict) -> None:
+    """Write the run's record beside its det.json."""
+    import orjson
+
+    from ..atomic_write import atomic_write_bytes
+
+    atomic_write_bytes(Path(out) / RUN_RECORD, orjson.dumps(record, option=orjson.OPT_INDENT_2))
+
+
+def read_run_record(folder: str | os.PathLike[str]) -> dict | None:
+    """The record a run folder carries (run.json), or None when it has none that reads."""
+    import orjson
+
+    try:
+        record = orjson.loads((Path(folder) / RUN_RECORD).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def read_parts(parts: Path) -> tuple[dict[str, dict], dict[str, str]]:

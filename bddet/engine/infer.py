@@ -20,9 +20,10 @@ from typing import Sequence
 
 from ..callbacks import MessageCallback, ProgressCallback
 from ..data.image_sources import ImageSource, images_source, set_source
-from ..data.run_files import PARTS_DIR, RESULT_NAME, VIDEO_SETTINGS, VIDEOS_NAME, read_parts
+from ..data.run_files import (PARTS_DIR, RESULT_NAME, RUN_LOCK, VIDEO_SETTINGS, VIDEOS_NAME, read_parts,
+                              write_run_record)
 from ..data.layout import SPLITS
-from ..errors import BddetError, OptionsError
+from ..errors import BddetError, OptionsError, error_reason
 from .dist import DistSettings, init_distributed, launch, rank_and_world
 
 
@@ -49,6 +50,7 @@ class InferRequest:
     on_progress: ProgressCallback | None = None
     every: int | None = None
     fps: float | None = None
+    config_sha256: str | None = None   # a mirror's config: read as data, and only with this digest
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
 
     from ..data.det_output import detections_to_frame, number_labels
     from ..zoo.checkpoint import build_detector
-    from ..zoo.config_files import prepare_model_config
+    from ..zoo.config_files import ConfigError, prepare_model_config, test_pipeline
 
     device, batch_size, workers, src = req.device, req.batch_size, req.workers, req.source
     started = time.perf_counter()
@@ -233,18 +235,23 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         # Videos of one size are one shape too (their sizes are known from the probe).
         one_size = len({(v.probe.width, v.probe.height) for v in src.videos}) == 1 and not src.names
         torch.backends.cudnn.benchmark = src.names is None or one_size
-    cfg = prepare_model_config(req.config, src.data_root, req.cfg_options, req.score_thr)
+    cfg = prepare_model_config(req.config, src.data_root, req.cfg_options, req.score_thr, req.config_sha256)
     preprocessor = cfg.model.get("data_preprocessor") or {}
     if device == "cuda" and preprocessor.get("type") == "DetDataPreprocessor":
         # The loader hands over pinned batches: their copy to the GPU can overlap with the
         # launches that follow instead of blocking the one thread that feeds the GPU.
         preprocessor.setdefault("non_blocking", True)
+    pipeline = test_pipeline(cfg)
     dataset = None
     if src.names is None or src.names:  # a set, or some images among the inputs
-        dataset = DATASETS.build(dict(type="BDD100KDetDataset", data_root=src.data_root, ann_file=src.ann_file,
-                                      data_prefix=dict(img=src.img_prefix), test_mode=True,
-                                      pipeline=cfg.test_dataloader.dataset.pipeline,
-                                      image_names=list(src.names) if src.names is not None else None))
+        try:
+            dataset = DATASETS.build(dict(type="BDD100KDetDataset", data_root=src.data_root, ann_file=src.ann_file,
+                                          data_prefix=dict(img=src.img_prefix), test_mode=True, pipeline=pipeline,
+                                          image_names=list(src.names) if src.names is not None else None))
+        except BddetError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a transform the config names that does not build
+            raise ConfigError(f"{req.config}: its test pipeline does not build ({error_reason(e)})") from None
     image_names = [dataset.frame_name(i) for i in range(len(dataset))] if dataset is not None else []
     video_names = src.video_frame_names()
     names = src.output_order(image_names, video_names)
@@ -278,8 +285,12 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         total += sum(len(c[1]) for c in chunks)
         if chunks:
             video_workers = min(video_workers, len(chunks))  # a worker without a piece would idle
+            try:
+                frames = VideoFrames(src.videos, chunks, video_pipeline(pipeline))
+            except Exception as e:  # noqa: BLE001 - a transform the config names that does not build
+                raise ConfigError(f"{req.config}: its test pipeline does not build ({error_reason(e)})") from None
             loaders.append(torch.utils.data.DataLoader(
-                VideoFrames(src.videos, chunks, video_pipeline(cfg.test_dataloader.dataset.pipeline)),
+                frames,
                 batch_size=batch_size, num_workers=video_workers, collate_fn=collate_frames, pin_memory=device == "cuda",
                 worker_init_fn=quiet_loader_worker if video_workers else None))
     # The workers start decoding now, while the weights load and the GPU starts up; forking them
@@ -352,15 +363,26 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     return summary
 
 
-def resolve_weights(ws, model: str | None, weights: str | os.PathLike[str] | None
-                    ) -> tuple[Path, Path, str | None, bool, list[str]]:
-    """(config, weights, zoo model name, whether from `bddet train`, warnings) for a run.
+@dataclass(frozen=True)
+class ModelToRun:
+    """What a run loads: the config, its digest when it came from a mirror, the checkpoint and names."""
+
+    config: Path
+    weights: Path
+    model: str | None            # the catalogue name, or None for a config of one's own
+    trained: bool                # from a `bddet train` run
+    config_sha256: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def resolve_weights(ws, model: str | None, weights: str | os.PathLike[str] | None) -> ModelToRun:
+    """The config and checkpoint a run loads.
 
     ``weights`` may be a checkpoint file or a workspace training run id (``train-1``); without
-    it, the model's downloaded weights recorded in the workspace. ``model`` defaults to the
-    workspace's current model.
+    it, the model's downloaded weights recorded in the workspace (or, for a model of your own,
+    in the cache). ``model`` defaults to the workspace's current model.
     """
-    from ..zoo.config_files import resolve_config
+    from ..zoo.config_files import config_digest, resolve_config
 
     manifest = ws.read() if ws else None
     if weights is not None and manifest and str(weights) in manifest["train_runs"]:
@@ -369,28 +391,30 @@ def resolve_weights(ws, model: str | None, weights: str | os.PathLike[str] | Non
         if not ckpt:
             raise InferError(f"training run '{weights}' has no checkpoint yet")
         path, zoo_model = resolve_config(model or run["config"], ws)
-        return path, ws.resolve(ckpt), (zoo_model.name if zoo_model else run.get("model")), True, []
+        return ModelToRun(path, ws.resolve(ckpt), zoo_model.name if zoo_model else run.get("model"), True,
+                          config_digest(zoo_model))
     name = model or (manifest["current"]["model"] if manifest else None)
     if not name:
         raise InferError("no model given and none is current; run `bddet download NAME` or name one")
     path, zoo_model = resolve_config(name, ws)
+    digest = config_digest(zoo_model)
     if weights is not None:
         w = Path(weights).expanduser()
         if not w.is_file():
             raise InferError(f"--weights {weights}: no such file" + (" or training run" if manifest else ""))
-        return path, w.resolve(), zoo_model.name if zoo_model else None, False, []
+        return ModelToRun(path, w.resolve(), zoo_model.name if zoo_model else None, False, digest)
     record = (manifest or {}).get("weights", {}).get(zoo_model.name if zoo_model else "")
     if record is None and zoo_model is not None and zoo_model.source == "user":
         from ..zoo.cache import cached_path
 
         cached = cached_path(zoo_model.artifact_path("weights"))
         if cached.is_file():  # registered or imported on this machine: checked against its MD5 then
-            return path, cached, zoo_model.name, False, []
+            return ModelToRun(path, cached, zoo_model.name, False, digest)
     if record is None:
         raise InferError(f"no weights for {name} in the workspace; run `bddet download {name}` or pass --weights PATH")
-    warnings = [] if record.get("verified") else [
-        f"the weights of {zoo_model.alias} are unverified (no published MD5 was available)"]
-    return path, ws.resolve(record["path"]), zoo_model.name, False, warnings
+    warnings = () if record.get("verified") else (
+        f"the weights of {zoo_model.alias} are unverified (no published MD5 was available)",)
+    return ModelToRun(path, ws.resolve(record["path"]), zoo_model.name, False, digest, warnings)
 
 
 def _unique_run_dir(parent: Path, stem: str) -> Path:
@@ -420,9 +444,6 @@ def _cpu_rank_threads(device: str) -> int | None:
     import torch
 
     return torch.get_num_threads()
-
-
-RUN_LOCK = ".bddet-run.lock"
 
 
 @contextlib.contextmanager
@@ -477,7 +498,9 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
         raise InferError("cfg_options must be a dict (parse KEY=VALUE strings with bddet.config.parse_cfg_options)")
     if out is None and workspace is None:
         raise InferError("outside a workspace, say where the results go (out)")
-    config, weights_path, model_name, trained, warnings = resolve_weights(workspace, model, weights)
+    to_run = resolve_weights(workspace, model, weights)
+    config, weights_path, model_name, trained = to_run.config, to_run.weights, to_run.model, to_run.trained
+    warnings = list(to_run.warnings)
     for line in warnings:
         say("warning", line)
     if (every is not None or fps is not None) and not images:
@@ -524,7 +547,8 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
         out_dir.mkdir(parents=True, exist_ok=True)
     say("info", f"{model_name or config}: {source.description} -> {out_dir} ({settings.world_size} process"
                 f"{'es' if settings.world_size > 1 else ''}, {device})")
-    request = InferRequest(config=str(config), weights=str(weights_path), source=source, out_dir=str(out_dir),
+    request = InferRequest(config=str(config), config_sha256=to_run.config_sha256, weights=str(weights_path),
+                           source=source, out_dir=str(out_dir),
                            device=device, batch_size=batch_size, workers=workers, fp16=fp16, score_thr=score_thr,
                            resume=resume, skip_unreadable=skip_unreadable, cfg_options=dict(cfg_options or {}),
                            on_progress=on_progress, every=every, fps=fps)
@@ -554,14 +578,15 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
                          seconds=summary.seconds,
                          model=model_name, config=Path(config), weights=Path(weights_path), device=device,
                          processes=settings.world_size, warnings=warnings)
+    record = {
+        "model": model_name, "config": str(config), "weights": str(weights_path), "trained": trained,
+        "set": split if not images else None, "images": [str(i) for i in images] if images else None,
+        "image_root": str(Path(source.data_root) / source.img_prefix),
+        "output": str(out_dir), "predictions": str(summary.predictions), "image_count": summary.images,
+        "videos": str(out_dir / VIDEOS_NAME) if source.videos else None,
+        "skipped": len(probe_skipped) + summary.skipped_frames, "seconds": summary.seconds,
+        "processes": settings.world_size, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    write_run_record(out_dir, record)  # the folder says what it is, in a workspace or not
     if workspace is not None:
-        result.run_id = record_run(workspace, "infer_runs", "infer", {
-            "model": model_name, "config": str(config), "weights": str(weights_path), "trained": trained,
-            "set": split if not images else None, "images": [str(i) for i in images] if images else None,
-            "image_root": str(Path(source.data_root) / source.img_prefix),
-            "output": str(out_dir), "predictions": str(summary.predictions), "image_count": summary.images,
-            "videos": str(out_dir / VIDEOS_NAME) if source.videos else None,
-            "skipped": len(probe_skipped) + summary.skipped_frames, "seconds": summary.seconds,
-            "processes": settings.world_size,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        result.run_id = record_run(workspace, "infer_runs", "infer", record)
     return result

@@ -68,11 +68,14 @@ def _allow_mmengine_checkpoints() -> None:
 def prepare_config(config: str, data_root: str, work_dir: str, device: str, world_size: int, amp: bool = False,
                    load_from: str | None = None, auto_scale_lr: bool = False, resume: bool = False,
                    resume_from: str | None = None, cfg_options: dict | None = None,
-                   mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str] = ()):
-    """The Runner config: the recipe plus data root, work dir, device, launcher and local backbones."""
+                   mirrors: Sequence[str] = (), manifest_mirrors: Sequence[str] = (), config_sha256: str | None = None):
+    """The Runner config: the recipe plus data root, work dir, device, launcher and local backbones.
+
+    ``config_sha256``: the config came from a mirror and is read as data (config_files.load_config).
+    """
     from ..zoo.config_files import load_config
 
-    cfg = load_config(config, data_root, cfg_options)
+    cfg = load_config(config, data_root, cfg_options, config_sha256)
     cfg.work_dir = work_dir
     cfg.launcher = "pytorch" if world_size > 1 else "none"
     cfg.setdefault("env_cfg", {}).setdefault("dist_cfg", {})["backend"] = dist_backend(device)
@@ -138,6 +141,7 @@ class TrainRequest:
     mirrors: tuple[str, ...] = ()
     manifest_mirrors: tuple[str, ...] = ()
     on_progress: ProgressCallback | None = None
+    config_sha256: str | None = None   # a mirror's config: read as data, and only with this digest
 
 
 @dataclass
@@ -173,7 +177,7 @@ def run_training_rank(req: TrainRequest) -> dict:
     rank, world, _ = rank_and_world()
     cfg = prepare_config(req.config, req.data_root, req.work_dir, req.device, world, req.amp, req.load_from,
                          req.auto_scale_lr, req.resume, req.resume_from, req.cfg_options, req.mirrors,
-                         req.manifest_mirrors)
+                         req.manifest_mirrors, req.config_sha256)
     if req.resume and not req.resume_from and last_checkpoint(req.work_dir) is None:
         raise TrainError(f"--resume: {req.work_dir} has no checkpoint to resume from")
     runner = Runner.from_cfg(cfg)
@@ -224,7 +228,7 @@ def train(model: str, *, workspace=None, data_root: str | os.PathLike[str] | Non
     scripts written before it and does nothing (the library never draws: pass a callback).
     ``on_message(level, line)`` hears what a user should be told before training ends.
     """
-    from ..zoo.config_files import load_config, resolve_config
+    from ..zoo.config_files import config_digest, load_config, resolve_config
     from ..workspace import record_run
 
     say = on_message or (lambda level, text: None)
@@ -232,6 +236,7 @@ def train(model: str, *, workspace=None, data_root: str | os.PathLike[str] | Non
     if not isinstance(cfg_options, (dict, type(None))):
         raise TrainError("cfg_options must be a dict (parse KEY=VALUE strings with bddet.config.parse_cfg_options)")
     config, zoo_model = resolve_config(model, workspace)
+    config_sha256 = config_digest(zoo_model)
     stem = zoo_model.alias if zoo_model else config.stem
     if data_root is None:
         if workspace is None:
@@ -260,7 +265,7 @@ def train(model: str, *, workspace=None, data_root: str | os.PathLike[str] | Non
     work_dir = Path(work_dir).expanduser().resolve()
     scaling = None
     if auto_scale_lr:
-        cfg = load_config(config, cfg_options=cfg_options)
+        cfg = load_config(config, cfg_options=cfg_options, sha256=config_sha256)
         if "auto_scale_lr" not in cfg:
             raise TrainError(f"{config}: has no auto_scale_lr.base_batch_size to scale from")
         cfg.auto_scale_lr.enable = True
@@ -272,7 +277,8 @@ def train(model: str, *, workspace=None, data_root: str | os.PathLike[str] | Non
         say("info", f"resuming from the last checkpoint in {work_dir}")
     say("info", f"training {stem} in {work_dir} ({settings.world_size} process{'es' if settings.world_size > 1 else ''}"
                 f", {device})")
-    request = TrainRequest(config=str(config), data_root=str(data_root), work_dir=str(work_dir), device=device,
+    request = TrainRequest(config=str(config), config_sha256=config_sha256, data_root=str(data_root),
+                           work_dir=str(work_dir), device=device,
                            amp=amp, load_from=str(load_from) if load_from else None, auto_scale_lr=auto_scale_lr,
                            resume=resume, resume_from=str(resume_from) if resume_from else None,
                            cfg_options=dict(cfg_options or {}), mirrors=tuple(mirrors),

@@ -300,8 +300,8 @@ def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | o
 
     check_order(sort)
     run, record, predictions = resolve_predictions(workspace, predictions, run)
-    if record is not None and record.get("set") and gt is None and record["set"] != "test":
-        gt = label_path(workspace.data_root(), record["set"])
+    if run is not None and record.get("set") and gt is None and record["set"] != "test":
+        gt = label_path(workspace.data_root(), record["set"])  # a workspace run on a set: its labels
     if not Path(predictions).exists():
         raise VisError(f"{predictions}: no such file")
     beside = videos_record_path(predictions)
@@ -318,7 +318,7 @@ def visualize(predictions: str | os.PathLike[str] | None = None, *, out: str | o
         images = Path(record["image_root"])
     report = render(predictions, out, images, gt, score_thr, list(classes) if classes else None, limit, errors, sort,
                     workers, on_progress, videos, video)
-    if record is not None:  # eval --report links the run's worst frames into this gallery
+    if run is not None:  # eval --report links the run's worst frames into this gallery
         with workspace.edit() as manifest:
             if run in manifest["infer_runs"]:
                 manifest["infer_runs"][run]["gallery"] = str(Path(out).resolve())

@@ -130,9 +130,19 @@ def load_weights_strictly(model, ckpt: dict, source: str) -> None:
 
 def build_detector(cfg, weights: str | os.PathLike[str], device: str = "cpu"):
     """The model of a prepared config (config_files.prepare_model_config), its weights loaded
-    strictly, on ``device``, in eval mode: the one way bddet turns a checkpoint into a model."""
+    strictly, on ``device``, in eval mode: the one way bddet turns a checkpoint into a model.
+
+    A model the config cannot build (an unknown type, a wrong argument) is a ConfigError naming
+    the config file and MMEngine's reason.
+    """
     from mmdet.registry import MODELS
 
-    model = MODELS.build(cfg.model)
+    from ..errors import error_reason
+    from .config_files import ConfigError
+
+    try:
+        model = MODELS.build(cfg.model)
+    except Exception as e:  # noqa: BLE001 - whatever stops the build is the config's problem
+        raise ConfigError(f"{cfg.filename or 'the config'}: the model does not build ({error_reason(e)})") from None
     load_weights_strictly(model, load_checkpoint_file(weights), str(weights))
     return model.to(device).eval()

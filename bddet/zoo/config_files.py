@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import BddetError
+from ..errors import BddetError, error_reason
 from .catalogue import ZooModel, resolve_model
 
 # bddet/configs is a link to the repository's configs/, so a wheel carries the configs inside
@@ -48,16 +48,31 @@ def _datasets(cfg):
 
 
 def load_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] | None = None,
-                cfg_options: dict | None = None):
-    """Load a config with mmengine, point its datasets and evaluators at ``data_root``, apply options."""
+                cfg_options: dict | None = None, sha256: str | None = None):
+    """Load a config, point its datasets and evaluators at ``data_root``, apply options.
+
+    A config with a ``sha256`` (a model imported from a mirror) is data from someone else: it is
+    read by config_data.read_config_data, checked and never executed, and must still have that
+    digest. Any other config is the user's own and loads with mmengine's Config.fromfile; what
+    mmengine refuses (a syntax error, a lazy-import error) is a ConfigError naming the file.
+    """
     from mmengine.config import Config
 
-    try:
-        cfg = Config.fromfile(str(path))
-    except FileNotFoundError as e:
-        raise ConfigError(f"{path}: {e}") from None
-    except (SyntaxError, KeyError, ImportError, AttributeError, TypeError, ValueError) as e:
-        raise ConfigError(f"{path}: cannot be loaded ({type(e).__name__}: {e})") from None
+    if sha256 is not None:
+        from .config_data import read_config_data
+
+        cfg = read_config_data(path, sha256)
+        if cfg.get("custom_imports"):  # modules config_data allows (bddet.mm, mmpretrain.models), as fromfile would
+            from mmengine.utils import import_modules_from_strings
+
+            import_modules_from_strings(**cfg.custom_imports)
+    else:
+        try:
+            cfg = Config.fromfile(str(path))
+        except FileNotFoundError as e:
+            raise ConfigError(f"{path}: {e}") from None
+        except Exception as e:  # noqa: BLE001 - whatever mmengine refuses is the config's problem
+            raise ConfigError(f"{path}: cannot be loaded ({error_reason(e)})") from None
     if data_root is not None:
         root = str(data_root)
         for ds in _datasets(cfg):
@@ -72,24 +87,53 @@ def load_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] 
     return cfg
 
 
+def config_digest(model: ZooModel | None) -> str | None:
+    """The SHA-256 a model's config must have, for a model imported from a mirror (else None).
+
+    A model imported by a bddet that did not check configs has a Python config from the mirror:
+    it is refused rather than run.
+    """
+    if model is None or model.source != "user" or not model.mirror:
+        return None
+    if not model.config_sha256:
+        raise ConfigError(f"{model.name}: imported from {model.mirror} before bddet checked mirrors' configs; its "
+                          "config is Python from the mirror and is not run. Import it again from a mirror exported "
+                          "by this bddet (`bddet models export`)")
+    return model.config_sha256
+
+
 def prepare_model_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] | None = None,
-                         cfg_options: dict | None = None, score_thr: float | None = None):
+                         cfg_options: dict | None = None, score_thr: float | None = None,
+                         sha256: str | None = None):
     """A config ready to build its model: MMDetection's modules registered, the config's own
     ``custom_imports`` (``bddet.mm`` for the zoo's) imported, and ``score_thr`` set where the
-    config's test settings have one (the second stage's for two-stage models)."""
+    config's test settings have one (the second stage's for two-stage models). ``sha256``: see
+    load_config."""
     from mmdet.utils import register_all_modules
     from mmengine.utils import import_modules_from_strings
 
     register_all_modules()
-    cfg = load_config(path, data_root, cfg_options)
+    cfg = load_config(path, data_root, cfg_options, sha256)
     if cfg.get("custom_imports"):
-        import_modules_from_strings(**cfg.custom_imports)
+        try:
+            import_modules_from_strings(**cfg.custom_imports)
+        except ImportError as e:
+            raise ConfigError(f"{path}: custom_imports cannot be imported ({error_reason(e)})") from None
     if score_thr is not None:
         test_cfg = cfg.model.get("test_cfg") or {}
         target = test_cfg.get("rcnn", test_cfg) if isinstance(test_cfg, dict) else {}
         if isinstance(target, dict) and "score_thr" in target:
             target["score_thr"] = score_thr
     return cfg
+
+
+def test_pipeline(cfg) -> list:
+    """The transforms a config runs on each test image (``test_dataloader.dataset.pipeline``)."""
+    pipeline = ((cfg.get("test_dataloader") or {}).get("dataset") or {}).get("pipeline")
+    if not isinstance(pipeline, (list, tuple)) or not pipeline:
+        raise ConfigError(f"{cfg.filename or 'the config'}: has no test_dataloader.dataset.pipeline, the transforms "
+                          "inference runs on each image")
+    return list(pipeline)
 
 
 def parse_cfg_options(items) -> dict:

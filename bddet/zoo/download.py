@@ -137,8 +137,11 @@ def _reason(exc: Exception) -> str:
 
 
 def _stream_to_part(session, url: str, part: Path, label: str,
-                    on_progress: ByteProgressCallback | None) -> tuple[int, str]:
+                    on_progress: ByteProgressCallback | None, max_bytes: int | None = None) -> tuple[int, str]:
     """Fetch ``url`` into ``part``, resuming from its current size; return (bytes received, MD5 of the file).
+
+    ``max_bytes`` bounds the file: a server that announces or sends more is refused with an
+    IntegrityError (an endless body is cut off there).
 
     Once the server has answered, failures (dropped body, read timeout, 5xx) are retried
     with backoff, each retry resuming with a Range request; an attempt that added bytes to
@@ -169,6 +172,8 @@ def _stream_to_part(session, url: str, part: Path, label: str,
                     offset = 0  # the server ignored Range: start over
                 length = r.headers.get("Content-Length")
                 total = offset + int(length) if length is not None else None
+                if max_bytes is not None and total is not None and total > max_bytes:
+                    raise IntegrityError(f"{url}: announces {total} bytes, more than the {max_bytes} expected; refused")
                 if on_progress:
                     on_progress(label, offset, total)
                 done = offset
@@ -186,6 +191,9 @@ def _stream_to_part(session, url: str, part: Path, label: str,
                             buffer += chunk
                             done += len(chunk)
                             received += len(chunk)
+                            if max_bytes is not None and done > max_bytes:
+                                raise IntegrityError(f"{url}: sends more than the {max_bytes} bytes expected; "
+                                                     "refused")
                             if len(buffer) >= FLUSH_BYTES:  # few large writes and hash updates
                                 f.write(buffer)
                                 digest.update(buffer)
@@ -221,6 +229,19 @@ class _Retryable(Exception):
     """A failure after the server answered: worth another, resuming, attempt."""
 
 
+def fetch_file(url: str, part: Path, *, session=None, max_bytes: int | None = None,
+               on_progress: ByteProgressCallback | None = None) -> tuple[int, str]:
+    """Fetch one URL into ``part`` with the downloads' resume and retries: (bytes received, MD5).
+
+    ``session`` (e.g. mirror.same_origin_session) decides which redirects are followed.
+    Raises DownloadError when the URL cannot deliver, IntegrityError past ``max_bytes``.
+    """
+    try:
+        return _stream_to_part(session or _session(), url, part, part.name, on_progress, max_bytes)
+    except _SourceFailed as e:
+        raise DownloadError(f"could not download {e}") from None
+
+
 def _verify(path: Path, expected: str, origin: str, actual: str | None = None) -> None:
     """Delete ``path`` and raise IntegrityError unless its MD5 (``actual`` when known) is ``expected``."""
     actual = actual or md5_of(path)
@@ -233,10 +254,13 @@ def _verify(path: Path, expected: str, origin: str, actual: str | None = None) -
 def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequence[str] = (),
                       manifest_mirrors: Sequence[str] = (), force: bool = False, no_verify: bool = False,
                       from_file: str | os.PathLike[str] | None = None, expected_md5: str | None = None,
-                      on_progress: ByteProgressCallback | None = None) -> DownloadResult:
+                      on_progress: ByteProgressCallback | None = None, session=None,
+                      max_bytes: int | None = None) -> DownloadResult:
     """Put one zoo artifact in the cache and return where it is.
 
-    ``expected_md5`` (a user catalogue's) replaces fetching the published ``.md5``.
+    ``expected_md5`` (a user catalogue's) replaces fetching the published ``.md5``; ``session``
+    (mirror.same_origin_session for models of one's own) decides which redirects are followed,
+    and ``max_bytes`` bounds what a server may send.
 
     Weights are checked against the published ``.md5``: a mismatch deletes the file and
     raises IntegrityError; with no ``.md5`` available it raises unless ``no_verify``.
@@ -258,7 +282,7 @@ def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequen
             md5 = digest_file.read_text().strip() if digest_file.exists() else None
             return DownloadResult(model.name, kind, final, md5, md5 is not None, "cache", 0)
 
-        session = _session()
+        session = session or _session()
         expected, md5_failures = (None, [])
         if checksummed and expected_md5:
             expected = expected_md5
@@ -294,10 +318,13 @@ def download_artifact(model: ZooModel, kind: str = "weights", *, mirrors: Sequen
         for base in bases:
             url = base + rel
             try:
-                fetched, actual = _stream_to_part(session, url, part, final.name, on_progress)
+                fetched, actual = _stream_to_part(session, url, part, final.name, on_progress, max_bytes)
             except _SourceFailed as e:
                 failures.append(str(e))
                 continue
+            except IntegrityError:  # more than the file can be: nothing of it is kept
+                part.unlink(missing_ok=True)
+                raise
             if expected:
                 _verify(part, expected, url, actual)
             os.replace(part, final)
@@ -370,19 +397,21 @@ def download(model: str | ZooModel, kind: str = "weights", *, workspace=None, mi
 
     zoo_model = model if isinstance(model, ZooModel) else resolve_model(model, workspace)
     manifest_mirrors = workspace.read()["mirrors"] if workspace is not None else []
-    expected_md5 = None
+    expected_md5, session, max_bytes = None, None, None
     if zoo_model.source == "user":
+        from .mirror import Mirror, same_origin_session
+
         if kind != "weights":
             raise DownloadError(f"{zoo_model.name} is a model of your own: it has weights and a config only")
-        expected_md5 = zoo_model.md5
+        expected_md5, max_bytes = zoo_model.md5, zoo_model.size
         if zoo_model.mirror and zoo_model.mirror.startswith(("http://", "https://")):
-            mirrors = [*mirrors, zoo_model.mirror]
+            mirrors, session = [*mirrors, zoo_model.mirror], same_origin_session()
         elif zoo_model.mirror and from_file is None and not (cached_path(zoo_model.artifact_path(kind)).exists()
                                                              and not force):
-            from_file = Path(zoo_model.mirror) / zoo_model.artifact_path(kind)
+            from_file = Mirror(zoo_model.mirror).local_file(zoo_model.artifact_path(kind))
     result = download_artifact(zoo_model, kind, mirrors=mirrors, manifest_mirrors=manifest_mirrors, force=force,
                                no_verify=no_verify, from_file=from_file, expected_md5=expected_md5,
-                               on_progress=on_progress)
+                               on_progress=on_progress, session=session, max_bytes=max_bytes)
     if workspace is not None and kind == "weights":
         record_weights(workspace, zoo_model.name, result.path, result.md5, result.verified)
     return result

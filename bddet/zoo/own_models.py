@@ -2,15 +2,16 @@
 
 Their catalogue entries are read by catalogue.py (user_models). Weights go into the cache under
 the official layout (``det/models/<name>.pth``, with their MD5), the frozen config beside them
-(``det/configs/<name>.py``). ``export`` writes the mirror layout (``models/<name>.pth``,
-``.md5``, ``configs/<name>.py`` and ``catalogue.yaml``), which ``import_models`` reads from a
-folder or over HTTP, so a colleague's bddet fetches and checks the model as a zoo model.
+(``det/configs/<name>.py`` for a model added here, your own file; ``<name>.json`` for one
+imported, data). ``export`` writes the mirror layout (``models/<name>.pth``, ``.md5``,
+``configs/<name>.json`` and ``catalogue.yaml``), which ``import_models`` reads from a folder or
+over HTTP. What comes from a mirror is data and is checked before it is used (mirror.py for
+the files, config_data.py for the config): importing a model never runs anything it holds.
 """
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,13 +19,12 @@ from typing import Iterator
 
 import yaml
 
-from ..atomic_write import atomic_write_bytes, atomic_write_text
+from ..atomic_write import atomic_path, atomic_write_bytes, atomic_write_text
 from .cache import cached_path, md5_of
-from .catalogue import (UserModelError, ZooModel, entry_to_model, list_models, model_to_entry,
+from .catalogue import (UserModelError, ZooModel, list_models, model_to_entry,
                         read_user_catalogue, resolve_model, sample_models, user_catalogue_path, user_models)
+from .mirror import CATALOGUE_NAME, NAME_RE
 
-CATALOGUE_NAME = "catalogue.yaml"      # the snippet an exported mirror carries
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
 # Run-specific settings a training run's dumped config carries that a model entry must not
 _RUN_KEYS = ("work_dir", "launcher", "resume", "load_from", "model_wrapper_cfg")
 
@@ -50,7 +50,7 @@ class ExportResult:
 
 def check_name(name: str, workspace=None, replace_existing: bool = False) -> None:
     """A new user model's name: well formed, never a published name, not taken unless replacing."""
-    if not _NAME_RE.match(name):
+    if not NAME_RE.match(name):
         raise UserModelError(f"model name '{name}': use lower-case letters, digits, '_', '.' and '-' "
                              "(it names files in the cache and on mirrors)")
     for model in (*list_models(), *sample_models()):
@@ -96,6 +96,7 @@ def _freeze_config(config: Path, out: Path) -> dict:
         raise ConfigError(f"{config}: cannot be loaded ({type(e).__name__}: {e})") from None
     for key in _RUN_KEYS:
         cfg.pop(key, None)
+    # work dirs of bddet before 0.2 name a progress hook that exists no more (bars are the CLI's now)
     hooks = [h for h in cfg.get("custom_hooks", []) if h.get("type") != "RichProgressHook"]
     if "custom_hooks" in cfg:
         cfg.custom_hooks = hooks
@@ -110,16 +111,10 @@ def _freeze_config(config: Path, out: Path) -> dict:
 
 def _check_builds_and_fits(config: Path, weights: Path) -> int:
     """Build the model of ``config`` and load ``weights`` strictly; return its parameter count."""
-    from .checkpoint import CheckpointError, build_detector
+    from .checkpoint import build_detector
     from .config_files import prepare_model_config
 
-    try:
-        model = build_detector(prepare_model_config(config), weights)
-    except CheckpointError:
-        raise
-    except Exception as e:  # noqa: BLE001 - whatever stops the build is the config's problem
-        raise UserModelError(f"{config}: the model does not build ({type(e).__name__}: "
-                             f"{str(e).splitlines()[0] if str(e) else ''})") from None
+    model = build_detector(prepare_model_config(config), weights)  # ConfigError or CheckpointError: one line
     return sum(p.numel() for p in model.parameters())
 
 
@@ -215,12 +210,37 @@ def resolve_user_model(name: str, workspace=None) -> ZooModel:
     return model
 
 
+def _shareable_config(model: ZooModel) -> bytes:
+    """The model's config as the JSON a mirror carries: a frozen ``.py`` is loaded (it is this
+    user's own file) and written as data; an imported one is already data and is checked again."""
+    from mmengine.config import Config
+
+    from .config_data import config_to_json, read_config_data
+    from .config_files import ConfigError
+
+    path = Path(model.config)
+    if path.suffix == ".json":
+        return config_to_json(read_config_data(path, model.config_sha256), str(path))
+    try:
+        cfg = Config.fromfile(str(path), import_custom_modules=False)
+    except Exception as e:  # noqa: BLE001 - any loading failure is the config's
+        raise ConfigError(f"{path}: cannot be loaded ({type(e).__name__}: {e})") from None
+    return config_to_json(cfg, f"{model.name}'s config {path}")
+
+
 def export_model(name: str, out: str | os.PathLike[str], *, workspace=None) -> ExportResult:
     """Write one of your models into ``out`` in the mirror layout.
 
-    The folder, served over HTTP or copied, is a mirror that ``import_models`` reads. Models
-    exported into the same folder share its catalogue.yaml.
+    The folder, served over HTTP or copied, is a mirror that ``import_models`` reads. The config
+    goes as JSON data (every _base_ resolved), with its SHA-256 beside the weights' MD5 and size
+    in catalogue.yaml; a config that is not plain, shareable data (other imports, types MMDetection
+    does not register) is refused here, as an importer would refuse it. Models exported into the
+    same folder share its catalogue.yaml.
     """
+    import hashlib
+
+    from .mirror import parse_catalogue
+
     model = resolve_user_model(name, workspace)
     weights = cached_path(model.artifact_path("weights"))
     if not weights.is_file():
@@ -229,91 +249,116 @@ def export_model(name: str, out: str | os.PathLike[str], *, workspace=None) -> E
     actual = md5_of(weights)
     if model.md5 and actual != model.md5:
         raise UserModelError(f"{weights}: MD5 {actual} differs from the catalogue's {model.md5}")
+    config = _shareable_config(model)
     out = Path(out).expanduser()
-    (out / "models").mkdir(parents=True, exist_ok=True)
-    (out / "configs").mkdir(parents=True, exist_ok=True)
-    part = out / "models" / f".{model.name}.pth.part"
-    shutil.copyfile(weights, part)
-    os.replace(part, out / "models" / f"{model.name}.pth")
-    atomic_write_text(out / model.artifact_path("md5"), f"{model.md5}  {model.name}.pth\n")
-    atomic_write_bytes(out / "configs" / f"{model.name}.py", Path(model.config).read_bytes())
-    entry = model_to_entry(replace(model, config_file=f"configs/{model.name}.py", mirror=None))
     catalogue = out / CATALOGUE_NAME
-    existing = _read_catalogue_text(catalogue.read_text(encoding="utf-8"), str(catalogue)) if catalogue.is_file() else []
+    existing = parse_catalogue(catalogue.read_bytes(), str(catalogue)) if catalogue.is_file() else []
+    config_rel = f"configs/{model.name}.json"
+    entry = model_to_entry(replace(model, config_file=config_rel, mirror=None, md5=actual,
+                                   config_sha256=hashlib.sha256(config).hexdigest(), size=weights.stat().st_size))
+    with atomic_path(out / model.artifact_path("weights")) as part:
+        shutil.copyfile(weights, part)
+    atomic_write_text(out / model.artifact_path("md5"), f"{actual}  {model.name}.pth\n")
+    atomic_write_bytes(out / config_rel, config)
     entries = [e for e in existing if e.get("name") != model.name] + [entry]
     atomic_write_text(catalogue, "# bddet models in the mirror layout: `bddet models import <this folder or its URL>`\n"
                       + yaml.safe_dump({"models": entries}, sort_keys=False, allow_unicode=True))
     return ExportResult(out, catalogue, model)
 
 
-def _read_catalogue_text(text: str, where: str) -> list[dict]:
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        raise UserModelError(f"{where}: malformed YAML ({str(e).splitlines()[0]})") from None
-    entries = data.get("models") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("name"), str)
-                                                 for e in entries):
-        raise UserModelError(f"{where}: not a bddet catalogue (expected 'models:' with named entries)")
-    return entries
+def _stage_weights(mirror, model: ZooModel, part: Path) -> None:
+    """The model's weights from the mirror into ``part``: exactly its size, its MD5, or refused."""
+    from .cache import md5_of
+    from .download import fetch_file
+    from .mirror import MirrorError
 
-
-def _fetch(source: str, rel: str) -> bytes:
-    """A file of a mirror: a folder or an HTTP(S) base URL."""
-    if source.startswith(("http://", "https://")):
-        import requests
-
-        url = source.rstrip("/") + "/" + rel
-        try:
-            r = requests.get(url, timeout=(5, 30))
-        except requests.RequestException as e:
-            raise UserModelError(f"{url}: cannot be fetched ({type(e).__name__})") from None
-        if r.status_code != 200:
-            raise UserModelError(f"{url}: HTTP {r.status_code}")
-        return r.content
-    path = Path(source).expanduser() / rel
-    if not path.is_file():
-        raise UserModelError(f"{path}: no such file (is {source} a folder that `bddet models export` wrote?)")
-    return path.read_bytes()
+    rel = model.artifact_path("weights")
+    if mirror.is_http:
+        fetch_file(mirror.where(rel), part, session=mirror.session(), max_bytes=model.size)
+    else:
+        src = mirror.local_file(rel)
+        if src.stat().st_size != model.size:
+            raise MirrorError(f"{src}: {src.stat().st_size} bytes, not the {model.size} its catalogue entry says")
+        shutil.copyfile(src, part)
+    size = part.stat().st_size
+    if size != model.size:
+        raise MirrorError(f"{mirror.where(rel)}: {size} bytes, not the {model.size} its catalogue entry says")
+    digest = md5_of(part)
+    if digest != model.md5:
+        raise MirrorError(f"{mirror.where(rel)}: MD5 {digest}, not the catalogue's {model.md5}; refused")
 
 
 def import_models(source: str | os.PathLike[str], *, workspace=None, names: list[str] | None = None,
                   scope: str | None = None) -> list[ZooModel]:
     """Add the models of a mirror (a folder or URL that ``export_model`` wrote) to a catalogue.
 
-    Each model's weights are fetched into the cache and checked against the catalogue's MD5 as
-    zoo weights are; its config goes beside them. Returns the models added.
+    Nothing a mirror sends is run: its catalogue is bounded YAML data, each entry's fields are
+    checked (a name or path can point nowhere but inside the mirror and the cache), its config
+    is JSON data that must match the entry's SHA-256 and pass config_data's checks, its weights
+    must have the entry's size and MD5, load weights-only and fit the model the config builds.
+    Only when every model of the import passes is anything written to the cache and the
+    catalogue; a refusal is one line (MirrorError, UnsafeConfigError, CheckpointError).
+    Returns the models added.
     """
-    from .download import download_artifact
+    import hashlib
 
-    source = str(source)
-    if not source.startswith(("http://", "https://")):
-        source = str(Path(source).expanduser().resolve())
-    entries = _read_catalogue_text(_fetch(source, CATALOGUE_NAME).decode("utf-8"), f"{source}/{CATALOGUE_NAME}")
+    from .checkpoint import CheckpointError, build_detector
+    from .config_data import MAX_BYTES, parse_config_json
+    from .config_files import prepare_model_config
+    from .mirror import CATALOGUE_NAME as MIRROR_CATALOGUE
+    from .mirror import MAX_CATALOGUE_BYTES, Mirror, MirrorError, entry_model, parse_catalogue
+
+    mirror = Mirror(str(source))
+    where = mirror.where(MIRROR_CATALOGUE)
+    entries = parse_catalogue(mirror.read(MIRROR_CATALOGUE, MAX_CATALOGUE_BYTES), where)
+    models = [entry_model(e, where) for e in entries]
     if names:
-        missing = sorted(set(names) - {e["name"] for e in entries})
+        missing = sorted(set(names) - {m.name for m in models})
         if missing:
-            raise UserModelError(f"{source}: has no model {', '.join(missing)}")
-        entries = [e for e in entries if e["name"] in names]
+            raise UserModelError(f"{mirror.source}: has no model {', '.join(missing)}")
+        models = [m for m in models if m.name in names]
     scope = scope or ("workspace" if workspace is not None else "user")
-    models = [entry_to_model(e, Path(source) / CATALOGUE_NAME) for e in entries]
+    if scope == "workspace" and workspace is None:
+        raise UserModelError("no workspace to keep the models in; run `bddet init`, or use --user")
     for model in models:
         check_name(model.name, workspace)
-        if not model.md5:
-            raise UserModelError(f"{source}: {model.name} has no MD5 in its catalogue entry; it cannot be checked")
-    added = []
-    for model in models:
-        config_rel = model.config_file or f"configs/{model.name}.py"
-        config = cached_path(f"configs/{model.name}.py")
-        atomic_write_bytes(config, _fetch(source, config_rel))
-        local = replace(model, config_file=str(config), mirror=source)
-        is_url = source.startswith(("http://", "https://"))
-        result = download_artifact(local, "weights", mirrors=[source] if is_url else (), expected_md5=model.md5,
-                                   from_file=None if is_url else Path(source) / local.artifact_path("weights"))
-        _write_entry(local, workspace, scope)
-        if workspace is not None:
-            from ..workspace import record_weights
+    staged: list[tuple[ZooModel, Path, Path]] = []
+    try:
+        for model in models:
+            config_final = cached_path(f"configs/{model.name}.json")
+            weights_final = cached_path(model.artifact_path("weights"))
+            config_part = config_final.with_name(f".{config_final.name}.importing")
+            weights_part = weights_final.with_name(f".{weights_final.name}.importing")
+            staged.append((model, config_part, weights_part))
+            raw = mirror.read(model.config_file, MAX_BYTES)
+            if hashlib.sha256(raw).hexdigest() != model.config_sha256:
+                raise MirrorError(f"{mirror.where(model.config_file)}: not the config its catalogue entry names "
+                                  "(SHA-256 differs); refused")
+            parse_config_json(raw, mirror.where(model.config_file))  # refused here, before anything is fetched
+            config_part.parent.mkdir(parents=True, exist_ok=True)
+            config_part.write_bytes(raw)
+            cfg = prepare_model_config(config_part, sha256=model.config_sha256)  # checked as data, not run
+            weights_part.parent.mkdir(parents=True, exist_ok=True)
+            _stage_weights(mirror, model, weights_part)
+            try:
+                build_detector(cfg, weights_part)
+            except CheckpointError as e:
+                raise CheckpointError(str(e).replace(str(weights_part), mirror.where(model.artifact_path("weights"))))
+        added = []
+        for model, config_part, weights_part in staged:
+            local = replace(model, config_file=str(cached_path(f"configs/{model.name}.json")), mirror=mirror.source)
+            os.replace(config_part, local.config_file)
+            weights = cached_path(model.artifact_path("weights"))
+            os.replace(weights_part, weights)
+            atomic_write_text(weights.with_name(weights.name + ".md5"), model.md5 + "\n")
+            _write_entry(local, workspace, scope)
+            if workspace is not None:
+                from ..workspace import record_weights
 
-            record_weights(workspace, local.name, result.path, result.md5, True)
-        added.append(local)
-    return added
+                record_weights(workspace, local.name, weights, model.md5, True)
+            added.append(local)
+        return added
+    finally:
+        for _, config_part, weights_part in staged:
+            config_part.unlink(missing_ok=True)
+            weights_part.unlink(missing_ok=True)

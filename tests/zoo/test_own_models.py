@@ -69,7 +69,7 @@ def test_a_trained_run_becomes_a_named_model_that_infers_exported_and_imported(c
     exported = cli("models", "export", "my_retina", tmp_path / "share")
     assert exported.exit_code == 0, exported.output
     assert sorted(p.relative_to(tmp_path / "share").as_posix() for p in (tmp_path / "share").rglob("*")
-                  if p.is_file()) == ["catalogue.yaml", "configs/my_retina.py", "models/my_retina.md5",
+                  if p.is_file()) == ["catalogue.yaml", "configs/my_retina.json", "models/my_retina.md5",
                                       "models/my_retina.pth"]
     shutil.copytree(tmp_path / "share", file_server.root, dirs_exist_ok=True)
     monkeypatch.setenv("BDDET_CACHE", str(tmp_path / "cache2"))
