@@ -38,7 +38,10 @@ def command(
         "--batch-size", min=1, help="Images per forward pass and process (default: 4 on a GPU, 1 on a CPU).")] = None,
     workers: Annotated[Optional[int], typer.Option(
         "--workers", min=0, help="Data-loading processes per GPU (default: up to 4, within the cores).")] = None,
-    fp16: Annotated[bool, typer.Option("--fp16", help="Mixed precision (GPU only).")] = False,
+    fp16: Annotated[Optional[bool], typer.Option(
+        "--fp16/--fp32", help="GPU precision: mixed as the zoo's original stack ran it (autocast, fp32 decoding and "
+                              "NMS), or fp32. Default: as the model's original test did (mixed for its FP16 rows).",
+        show_default=False)] = None,
     score_thr: Annotated[Optional[float], typer.Option("--score-thr", min=0.0, max=1.0,
                                                        help="Keep detections scoring at least this.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: under the workspace).")] = None,

@@ -42,7 +42,7 @@ class InferRequest:
     device: str = "cpu"
     batch_size: int = 1
     workers: int | None = None
-    fp16: bool = False
+    fp16: bool | None = None     # mixed precision on a GPU; None: as the config says (test_mixed_precision)
     score_thr: float | None = None
     resume: bool = False
     skip_unreadable: bool = False
@@ -63,6 +63,7 @@ class RankSummary:
     skipped: tuple[str, ...]
     seconds: float
     skipped_frames: int = 0
+    mixed_precision: bool = False
 
 
 @dataclass
@@ -82,6 +83,7 @@ class InferResult:
     processes: int
     run_id: str | None = None    # the workspace record (infer-N), when there is a workspace
     warnings: list[str] = field(default_factory=list)
+    mixed_precision: bool = False  # ran with the original stack's mixed precision (a GPU, fp16 models)
 
 
 class _Items:
@@ -137,6 +139,25 @@ def collate_frames(batch):
     errors = [(name, err) for name, _, err in batch if err is not None]
     data = pseudo_collate([d for _, d in good]) if good else None
     return [name for name, _ in good], data, errors
+
+
+def _test_step_by_size(model, data) -> list:
+    """``model.test_step`` on a loader batch, one call per input size, results in the batch's order.
+
+    MMDetection pads a batch to its largest image; the zoo's original stack ran one image at a
+    time, each padded to its own size. Images of one size (BDD100K, a video) stay one batch.
+    """
+    inputs = data["inputs"]
+    shapes = [tuple(x.shape[-2:]) for x in inputs]
+    if len(set(shapes)) == 1:
+        return model.test_step(data)
+    results: list = [None] * len(inputs)
+    for shape in dict.fromkeys(shapes):
+        idx = [i for i, s in enumerate(shapes) if s == shape]
+        part = {"inputs": [inputs[i] for i in idx], "data_samples": [data["data_samples"][i] for i in idx]}
+        for i, result in zip(idx, model.test_step(part)):
+            results[i] = result
+    return results
 
 
 def _detections(results, thr: float) -> list[tuple]:
@@ -221,6 +242,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     from ..data.det_output import detections_to_frame, number_labels
     from ..zoo.checkpoint import build_detector
     from ..zoo.config_files import ConfigError, prepare_model_config, test_pipeline
+    from .mmdet2_parity import mmdet2_mixed_precision, mmdet2_rescale
 
     device, batch_size, workers, src = req.device, req.batch_size, req.workers, req.source
     started = time.perf_counter()
@@ -297,6 +319,11 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     # before CUDA is initialised also keeps the GPU context out of the children.
     batches = itertools.chain.from_iterable([iter(loader) for loader in loaders])
     model = build_detector(cfg, req.weights, dev)
+    # The original stack's mixed precision where its test.py used it (test_mixed_precision in the
+    # config) or where asked; CUDA autocast, so a CPU run is fp32 as the original's was.
+    mixed = device == "cuda" and (req.fp16 if req.fp16 is not None else bool(cfg.get("test_mixed_precision")))
+    if mixed:
+        mmdet2_mixed_precision(model)
     # Only with the images and the weights known to be usable is the output folder touched.
     if rank == 0:
         if not req.resume and parts.exists():
@@ -310,11 +337,10 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         dist.barrier()
     part_file = parts / f"part-{rank}-of-{world}-{os.getpid()}.jsonl"
     thr = req.score_thr if req.score_thr is not None else 0.0
-    autocast = (torch.autocast("cuda", dtype=torch.float16) if (req.fp16 and device == "cuda")
-                else contextlib.nullcontext())
+    autocast = torch.autocast("cuda", dtype=torch.float16) if mixed else contextlib.nullcontext()
     processed = 0
     video_frames = {name: (v.name, k) for v, names_k in zip(src.videos, video_names) for k, name in enumerate(names_k)}
-    with open(part_file, "ab") as sink, torch.inference_mode(), autocast:
+    with open(part_file, "ab") as sink, torch.inference_mode(), autocast, mmdet2_rescale():
         for batch_names, data, errors in batches:
             for name, err in errors:
                 if not req.skip_unreadable:
@@ -323,7 +349,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
                 sink.write(orjson.dumps({"name": name, "error": err}) + b"\n")
             if data is not None:
                 try:
-                    results = model.test_step(data)
+                    results = _test_step_by_size(model, data)
                 except torch.OutOfMemoryError:
                     raise InferError(f"the GPU ran out of memory at {batch_size} images per batch; pass a smaller "
                                      "--batch-size (add --resume to keep what is done)") from None
@@ -356,7 +382,7 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         summary = RankSummary(predictions=out / RESULT_NAME, images=len(merged),
                               detections=sum(len(f["labels"]) for f in merged), skipped=tuple(lines),
                               seconds=round(time.perf_counter() - started, 2),
-                              skipped_frames=sum(name in skipped for name in names))
+                              skipped_frames=sum(name in skipped for name in names), mixed_precision=mixed)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -465,7 +491,8 @@ def _output_lock(out: Path):
 
 def infer(model: str | None = None, *, workspace=None, split: str | None = None,
           images: Sequence[str | os.PathLike[str]] | None = None, weights: str | os.PathLike[str] | None = None,
-          device: str | None = None, batch_size: int | None = None, workers: int | None = None, fp16: bool = False,
+          device: str | None = None, batch_size: int | None = None, workers: int | None = None,
+          fp16: bool | None = None,
           score_thr: float | None = None, out: str | os.PathLike[str] | None = None, resume: bool = False,
           skip_unreadable: bool = False, cfg_options: dict | None = None, dist: DistSettings | None = None,
           every: int | None = None, fps: float | None = None,
@@ -479,6 +506,9 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
     or ``fps`` per second) become frames named ``<videoName>-<frameIndex + 1:07d>.jpg`` with
     ``videoName`` and ``frameIndex``, and ``videos.json`` beside det.json records where each
     came from. ``dist`` spreads the work over processes and machines (``device`` there too).
+    ``fp16``: on a GPU, True runs the original stack's mixed precision (autocast with mmdet 2.x's
+    fp32 decoding, NMS and RoIAlign), False fp32, None what the model's original test run did
+    (mixed for the configs with ``test_mixed_precision``, the zoo's FP16 rows). A CPU runs fp32.
     ``on_progress(done, total)`` is called by rank 0 as images finish; with several processes
     it must be picklable (a module-level function or class). ``on_message(level, line)``
     hears what a user should be told before the run ends. Raises InferError (or another
@@ -577,7 +607,8 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
                          detections=summary.detections, skipped=probe_skipped + list(summary.skipped),
                          seconds=summary.seconds,
                          model=model_name, config=Path(config), weights=Path(weights_path), device=device,
-                         processes=settings.world_size, warnings=warnings)
+                         processes=settings.world_size, warnings=warnings,
+                         mixed_precision=summary.mixed_precision)
     record = {
         "model": model_name, "config": str(config), "weights": str(weights_path), "trained": trained,
         "set": split if not images else None, "images": [str(i) for i in images] if images else None,
@@ -585,7 +616,8 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
         "output": str(out_dir), "predictions": str(summary.predictions), "image_count": summary.images,
         "videos": str(out_dir / VIDEOS_NAME) if source.videos else None,
         "skipped": len(probe_skipped) + summary.skipped_frames, "seconds": summary.seconds,
-        "processes": settings.world_size, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        "processes": settings.world_size, "precision": "mixed" if summary.mixed_precision else "fp32",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     write_run_record(out_dir, record)  # the folder says what it is, in a workspace or not
     if workspace is not None:
         result.run_id = record_run(workspace, "infer_runs", "infer", record)

@@ -13,3 +13,8 @@ custom_imports = dict(
     imports=['bddet.mm', 'mmpretrain.models'],
     allow_failed_imports=False)
 optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))  # lr-decay groups of the S/B depth
+
+# The original's det/test.py ran this model with mixed precision (wrap_fp16_model, for a config with
+# `fp16`): on a GPU, bddet infer does the same (autocast, with 2.x's fp32 box decoding, NMS and
+# RoIAlign; bddet.engine.mmdet2_parity); `--fp32` turns it off. On a CPU both ran in fp32.
+test_mixed_precision = True

@@ -13,3 +13,8 @@ custom_imports = dict(
 model = dict(
     backbone=dict(arch='small', drop_path_rate=0.6, init_cfg=dict(checkpoint='https://download.openmmlab.com/mmclassification/v0/convnext/downstream/convnext-small_3rdparty_32xb128-noema_in1k_20220301-303e75e3.pth')))
 optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))  # lr-decay groups of the S/B depth
+
+# The original's det/test.py ran this model with mixed precision (wrap_fp16_model, for a config with
+# `fp16`): on a GPU, bddet infer does the same (autocast, with 2.x's fp32 box decoding, NMS and
+# RoIAlign; bddet.engine.mmdet2_parity); `--fp32` turns it off. On a CPU both ran in fp32.
+test_mixed_precision = True

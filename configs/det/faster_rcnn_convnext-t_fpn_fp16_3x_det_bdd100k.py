@@ -10,3 +10,8 @@ _base_ = [
 custom_imports = dict(
     imports=['bddet.mm', 'mmpretrain.models'],
     allow_failed_imports=False)
+
+# The original's det/test.py ran this model with mixed precision (wrap_fp16_model, for a config with
+# `fp16`): on a GPU, bddet infer does the same (autocast, with 2.x's fp32 box decoding, NMS and
+# RoIAlign; bddet.engine.mmdet2_parity); `--fp32` turns it off. On a CPU both ran in fp32.
+test_mixed_precision = True

@@ -17,3 +17,8 @@ model = dict(
 train_dataloader = dict(batch_size=2, num_workers=2)  # the original trained Swin with 2 images per GPU
 auto_scale_lr = dict(base_batch_size=16)  # 8 GPUs x 2 images
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale=dict(init_scale=512))  # FP16
+
+# The original's det/test.py ran this model with mixed precision (wrap_fp16_model, for a config with
+# `fp16`): on a GPU, bddet infer does the same (autocast, with 2.x's fp32 box decoding, NMS and
+# RoIAlign; bddet.engine.mmdet2_parity); `--fp32` turns it off. On a CPU both ran in fp32.
+test_mixed_precision = True

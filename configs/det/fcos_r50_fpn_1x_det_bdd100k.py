@@ -15,3 +15,12 @@ param_scheduler = [
     dict(type='ConstantLR', factor=1.0 / 3, by_epoch=False, begin=0, end=500),
     dict(type='MultiStepLR', begin=0, end=12, by_epoch=True, milestones=[8, 11], gamma=0.1),
 ]
+# The original tested FCOS on float32 images (LoadImageFromFile(to_float32=True)): an image that
+# is resized (any size but 1280x720) is interpolated from float32 pixels, not rounded uint8 ones.
+test_pipeline = [
+    dict(type='LoadImageFromFile', to_float32=True, backend_args={{_base_.backend_args}}),
+    dict(type='Resize', scale=(1280, 720), keep_ratio=True),
+    dict(type='PackDetInputs', meta_keys={{_base_.meta_keys}}),
+]
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -2,7 +2,7 @@
 # BDD100K zoo model retinanet_pvt-s_fpn_3x_det_bdd100k: published box AP 31.23 val, 30.67 test.
 # The original pointed its _base_ at a file that does not exist; this is the recipe it meant.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/models/retinanet_r50_fpn.py',
     './_base_/datasets/bdd100k_ms.py',
     './_base_/schedules/schedule_3x.py',
     './_base_/default_runtime.py',

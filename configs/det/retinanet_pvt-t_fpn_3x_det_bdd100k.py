@@ -1,7 +1,7 @@
 # RetinaNet, PVT-T, 3x schedule, multi-scale training.
 # BDD100K zoo model retinanet_pvt-t_fpn_3x_det_bdd100k: published box AP 30.45 val, 29.85 test.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/models/retinanet_r50_fpn.py',
     './_base_/datasets/bdd100k_ms.py',
     './_base_/schedules/schedule_3x.py',
     './_base_/default_runtime.py',

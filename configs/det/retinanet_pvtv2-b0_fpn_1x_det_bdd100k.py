@@ -1,7 +1,7 @@
 # RetinaNet, PVTv2-B0, 1x schedule.
 # BDD100K zoo model retinanet_pvtv2-b0_fpn_1x_det_bdd100k: published box AP 30.35 val, 29.50 test.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/models/retinanet_r50_fpn.py',
     './_base_/datasets/bdd100k.py',
     './_base_/schedules/schedule_1x.py',
     './_base_/default_runtime.py',

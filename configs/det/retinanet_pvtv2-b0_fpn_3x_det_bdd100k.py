@@ -1,7 +1,7 @@
 # RetinaNet, PVTv2-B0, 3x schedule, multi-scale training.
 # BDD100K zoo model retinanet_pvtv2-b0_fpn_3x_det_bdd100k: published box AP 31.89 val, 31.08 test.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/models/retinanet_r50_fpn.py',
     './_base_/datasets/bdd100k_ms.py',
     './_base_/schedules/schedule_3x.py',
     './_base_/default_runtime.py',

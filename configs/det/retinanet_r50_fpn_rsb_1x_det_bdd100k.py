@@ -1,7 +1,7 @@
 # RetinaNet, R-50-FPN, 1x schedule.
 # BDD100K zoo model retinanet_r50_fpn_rsb_1x_det_bdd100k: published box AP 29.52 val, 28.69 test.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    './_base_/models/retinanet_r50_fpn.py',
     './_base_/datasets/bdd100k.py',
     './_base_/schedules/schedule_1x.py',
     './_base_/default_runtime.py',

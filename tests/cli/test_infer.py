@@ -61,14 +61,17 @@ def test_batched_detections_are_mmdetections_own_in_original_pixels(cli, ws, wei
     val = ws / "bdd100k/images/100k/val"
     for frame, sample in zip(det, inference_detector(model, [str(val / f["name"]) for f in det])):
         pred = sample.pred_instances
-        ours = torch.tensor([[lb["box2d"][k] for k in ("x1", "y1", "x2", "y2")] + [lb["score"]] for lb in frame["labels"]])
-        theirs = torch.cat([pred.bboxes, pred.scores[:, None]], 1)
-        theirs[:, 2:4] = torch.maximum(theirs[:, 2:4] - 1, theirs[:, 0:2])  # scalabel's inclusive x2, y2
+        order = torch.argsort(pred.labels, stable=True)  # written class by class, as the original converter
+        ours = torch.tensor([[lb["box2d"][k] for k in ("x1", "y1", "x2", "y2")] + [lb["score"]] for lb in frame["labels"]],
+                            dtype=torch.float64)
+        theirs = torch.cat([pred.bboxes, pred.scores[:, None]], 1)[order].double()
+        theirs[:, 2:4] -= 1  # scalabel's inclusive x2, y2: x1 + (x2 - x1) - 1, unclamped
         assert len(frame["labels"]) == len(pred) > 0
+        # MMDetection rescales by multiplying with 1 / scale, bddet divides as the 2.x stack did: last bits
         torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-3)
         from bddet.data.categories import CLASSES
 
-        assert [lb["category"] for lb in frame["labels"]] == [CLASSES[k] for k in pred.labels.tolist()]
+        assert [lb["category"] for lb in frame["labels"]] == [CLASSES[k] for k in pred.labels[order].tolist()]
 
 
 def test_folder_glob_and_file_inputs_name_frames_relative_to_their_folder(cli, ws):

@@ -180,8 +180,29 @@ def _intended(name: str, cfg: dict) -> dict:
       ``default_scope`` is mmdet already, so the registries resolve the same types.
     - StrongAugmentSwitchHook: the strong recipes now name the transforms it skips, the list
       that was the hook's built-in constant.
+
+    The original-stack parity issue changed these, each to what the zoo's mmdet 2.28 stack did:
+    - ``test_cfg.min_bbox_size`` 0 -> -1 in the 22 single-stage configs (RetinaNet, PVT, PVTv2,
+      ATSS, DyHead, FCOS): mmdet 3.x drops zero-width boxes at min_bbox_size >= 0, 2.x's dense
+      heads kept them.
+    - the FCOS test pipeline loads float32 images (``to_float32=True``), as the original's did.
+    - the ConvNeXt backbone is ``ConvNeXtMMCls`` (bddet.mm): mmpretrain's ``ConvNeXt`` with mmcls
+      0.25's downsampling LayerNorm eps; the same arguments and parameters.
+    - ``test_mixed_precision = True`` in the 12 configs whose original had ``fp16`` (the zoo's
+      test.py then ran them with mixed precision).
     """
     cfg = _without_mmdet_scope(cfg)
+    cfg.pop("test_mixed_precision", None)
+    test_cfg = (cfg.get("model") or {}).get("test_cfg") or {}
+    if test_cfg.get("min_bbox_size") == -1:
+        test_cfg["min_bbox_size"] = 0
+    backbone = (cfg.get("model") or {}).get("backbone") or {}
+    if backbone.get("type") == "ConvNeXtMMCls":
+        backbone["type"] = "mmpretrain.ConvNeXt"
+    for pipeline in (cfg.get("test_pipeline"), cfg.get("val_dataloader", {}).get("dataset", {}).get("pipeline"),
+                     cfg.get("test_dataloader", {}).get("dataset", {}).get("pipeline")):
+        if pipeline and pipeline[0].get("type") == "LoadImageFromFile" and name.startswith("fcos"):
+            assert pipeline[0].pop("to_float32") is True
     for hook in cfg.get("custom_hooks", []):
         if hook.get("type") == "StrongAugmentSwitchHook":
             assert hook.pop("skip_type_keys") == ["Mosaic", "MixUp", "RandomResize", "RandomCrop"]

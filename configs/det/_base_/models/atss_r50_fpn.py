@@ -44,7 +44,9 @@ model = dict(
     train_cfg=dict(assigner=dict(type='ATSSAssigner', topk=9), allowed_border=-1, pos_weight=-1, debug=False),
     test_cfg=dict(
         nms_pre=1000,
-        min_bbox_size=0,
+        # -1, not 0: MMDetection 3.x drops boxes of zero width or height when min_bbox_size >= 0;
+        # the original (mmdet 2.28) dense heads kept them, in the 100 per image.
+        min_bbox_size=-1,
         score_thr=0.05,
         nms=dict(type='nms', iou_threshold=0.6),
         max_per_img=100))

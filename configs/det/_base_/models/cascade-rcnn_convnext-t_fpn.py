@@ -1,11 +1,11 @@
-# Cascade R-CNN with mmpretrain's ConvNeXt-T backbone (ImageNet-1k weights), 10 classes; the S and B
-# rows override arch, drop path and checkpoint. Needs `mmpretrain.models` in custom_imports.
+# Cascade R-CNN with the ConvNeXt-T backbone (mmpretrain's, at mmcls 0.25's eps; ImageNet-1k
+# weights), 10 classes; the S and B rows override arch, drop path and checkpoint. Needs `mmpretrain.models` in custom_imports.
 _base_ = './cascade-rcnn_r50_fpn.py'
 
 model = dict(
     backbone=dict(
         _delete_=True,
-        type='mmpretrain.ConvNeXt',
+        type='ConvNeXtMMCls',  # mmpretrain's ConvNeXt with mmcls 0.25's downsampling eps (bddet.mm)
         arch='tiny',
         out_indices=[0, 1, 2, 3],
         drop_path_rate=0.4,

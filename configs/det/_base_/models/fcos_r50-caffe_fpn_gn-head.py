@@ -39,7 +39,9 @@ model = dict(
         loss_centerness=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
     test_cfg=dict(
         nms_pre=1000,
-        min_bbox_size=0,
+        # -1, not 0: MMDetection 3.x drops boxes of zero width or height when min_bbox_size >= 0;
+        # the original (mmdet 2.28) dense heads kept them, in the 100 per image.
+        min_bbox_size=-1,
         score_thr=0.05,
         nms=dict(type='nms', iou_threshold=0.5),
         max_per_img=100))
