@@ -23,7 +23,7 @@ STAMP       := $(VENV)/.installed
 install: $(STAMP)
 
 # The stamp depends on what pins versions, so editing a pin reinstalls.
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile setup.py bddet/data/_scalabel_reader.c bddet/evaluation/_coco_kernels.c
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q "pip>=23" "setuptools>=77,<81" wheel
 	$(PIP) install -q $(TORCH_PINS) "setuptools>=77,<81"

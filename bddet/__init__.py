@@ -11,21 +11,56 @@ Importing bddet is cheap: torch, MMDetection and NumPy load only inside the func
 need them. Every function returns a dataclass and raises BddetError subclasses whose
 message is the line a user should read; none of them prints.
 """
-# Each name is imported from the room that holds it (see the README's "Where things are"); the
-# rooms load nothing heavy at import time, so this stays cheap.
-from .engine.dist import DistSettings
-from .engine.infer import InferResult, infer
-from .engine.train import TrainResult, train
-from .errors import (BddetError, DownloadError, IntegrityError, LabelError, ManifestError,
-                     ModelNameError)
-from .evaluation.compare import CompareReport, compare
-from .evaluation.evaluate import EvalReport, evaluate
-from .evaluation.metrics import DetMetrics
-from .vis.gallery import VisReport, VisVideo, visualize
-from .workspace import Workspace, find_workspace, init_workspace
-from .zoo.catalogue import ZooModel, filter_models, list_models, resolve_model_name, user_models
-from .zoo.download import DownloadResult, download
-from .zoo.own_models import AddResult, ExportResult, add_model, export_model, import_models
+from typing import TYPE_CHECKING
+
+# Each name lives in the room that holds it (see the README's "Where things are") and is loaded
+# on first use (PEP 562), so `import bddet`, and every command that needs one part of it,
+# loads nothing else: `bddet eval` never pays for the inference or training code.
+_HOMES = {
+    "DistSettings": "engine.dist", "InferResult": "engine.infer", "infer": "engine.infer",
+    "TrainResult": "engine.train", "train": "engine.train",
+    "BddetError": "errors", "DownloadError": "errors", "IntegrityError": "errors", "LabelError": "errors",
+    "ManifestError": "errors", "ModelNameError": "errors",
+    "CompareReport": "evaluation.compare", "compare": "evaluation.compare",
+    "EvalReport": "evaluation.evaluate", "evaluate": "evaluation.evaluate", "DetMetrics": "evaluation.metrics",
+    "VisReport": "vis.gallery", "VisVideo": "vis.gallery", "visualize": "vis.gallery",
+    "Workspace": "workspace", "find_workspace": "workspace", "init_workspace": "workspace",
+    "ZooModel": "zoo.catalogue", "filter_models": "zoo.catalogue", "list_models": "zoo.catalogue",
+    "resolve_model_name": "zoo.catalogue", "user_models": "zoo.catalogue",
+    "DownloadResult": "zoo.download", "download": "zoo.download",
+    "AddResult": "zoo.own_models", "ExportResult": "zoo.own_models", "add_model": "zoo.own_models",
+    "export_model": "zoo.own_models", "import_models": "zoo.own_models",
+}
+
+if TYPE_CHECKING:  # what a type checker and an IDE see: the same names, imported for real
+    from .engine.dist import DistSettings
+    from .engine.infer import InferResult, infer
+    from .engine.train import TrainResult, train
+    from .errors import BddetError, DownloadError, IntegrityError, LabelError, ManifestError, ModelNameError
+    from .evaluation.compare import CompareReport, compare
+    from .evaluation.evaluate import EvalReport, evaluate
+    from .evaluation.metrics import DetMetrics
+    from .vis.gallery import VisReport, VisVideo, visualize
+    from .workspace import Workspace, find_workspace, init_workspace
+    from .zoo.catalogue import ZooModel, filter_models, list_models, resolve_model_name, user_models
+    from .zoo.download import DownloadResult, download
+    from .zoo.own_models import AddResult, ExportResult, add_model, export_model, import_models
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'bddet' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # once loaded, an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 __version__ = "0.1.0"
 

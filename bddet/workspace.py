@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-from filelock import FileLock, Timeout
-
 from .atomic_write import atomic_write_text
 from .errors import ManifestError
 
@@ -122,11 +119,15 @@ class Workspace:
     def manifest_path(self) -> Path:
         return self.root / MANIFEST_NAME
 
-    def _lock(self) -> FileLock:
+    def _lock(self):
+        from filelock import FileLock  # only commands that write the manifest pay for it
+
         return FileLock(str(self.manifest_path) + ".lock", timeout=LOCK_TIMEOUT_S)
 
     def read(self) -> dict[str, Any]:
         """Load and validate the manifest (no lock: a reader sees the last complete write)."""
+        import yaml
+
         path = self.manifest_path
         try:
             text = path.read_text(encoding="utf-8")
@@ -151,6 +152,8 @@ class Workspace:
         The read happens under the lock, so two commands editing at once both keep their
         changes. If the block raises, nothing is written.
         """
+        from filelock import Timeout
+
         try:
             with self._lock():
                 data = self.read()
@@ -195,6 +198,8 @@ def check_complete(text: str, data: Any, path: Path) -> None:
 
 def write_manifest(path: Path, data: dict[str, Any]) -> None:
     """Serialise the manifest atomically (temp file + rename), ending with END_MARKER."""
+    import yaml
+
     atomic_write_text(path, _HEADER + yaml.safe_dump({**data, "version": MANIFEST_VERSION}, sort_keys=False,
                                                      allow_unicode=True) + END_MARKER + "\n")
 

@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "bddet"
 
 # What each room may import from bddet (besides itself). cli and the package's __init__ sit on top.
-GROUND = {"bddet.errors", "bddet.atomic_write", "bddet.callbacks"}
+GROUND = {"bddet.errors", "bddet.atomic_write", "bddet.callbacks", "bddet.yaml_io"}
 ALLOWED = {
     "ground": set(),
     "workspace": {"ground", "data"},

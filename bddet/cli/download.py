@@ -5,19 +5,15 @@ from pathlib import Path
 from typing import Annotated, List, Optional
 
 import typer
-from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                           TransferSpeedColumn)
 
-from ..workspace import find_workspace_or_none
-from ..zoo.catalogue import ARTIFACT_KINDS, resolve_model
-from ..zoo.download import download
 from ._options import WorkspaceOpt
 from ._output import console, err_console, info, warn
 
 NAME = "download"
 EXAMPLE = ("Example:  bddet download cascade_rcnn_swin-t      "
            "bddet download faster_rcnn_r50_fpn_1x --what weights,preds --mirror http://mirror.example/bdd100k/det/")
-KINDS = tuple(k for k in ARTIFACT_KINDS if k != "md5")
+# the catalogue's artifact kinds (zoo.catalogue.ARTIFACT_KINDS) but the checksum, which comes with the weights
+KINDS = ("weights", "scores-val", "scores-test", "preds", "visuals")
 
 
 def _parse_kinds(what: str) -> list[str]:
@@ -41,6 +37,13 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Download zoo weights (MD5-checked, resumable, from mirrors) into the per-user cache."""
+    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                               TransferSpeedColumn)
+
+    from ..workspace import find_workspace_or_none
+    from ..zoo.catalogue import resolve_model
+    from ..zoo.download import download
+
     kinds = _parse_kinds(what)
     ws = find_workspace_or_none(workspace)
     models = [resolve_model(n, ws) for n in names]  # zoo, sample and your own models, as every command

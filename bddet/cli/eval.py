@@ -34,7 +34,7 @@ def command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Score predictions exactly as the official BDD100K evaluator, much faster."""
-    from ..evaluation.evaluate import evaluate  # numpy/numba: only when evaluating
+    from ..evaluation.evaluate import evaluate  # numpy and the compiled kernels: only when evaluating
     from ..evaluation.metrics import TABLE_METRICS
     from ..workspace import find_workspace, find_workspace_or_none, names_a_file
 

@@ -1,7 +1,8 @@
 """Read Scalabel det JSON (BDD100K det_20 labels or predictions) into flat NumPy arrays.
 
-One pass over orjson-parsed data, no pydantic: this is what makes label loading and
-evaluation fast. Semantics follow scalabel 0.3.1 + bdd100k 1.0.1 (see categories.py):
+One compiled pass over the bytes into arrays (_scalabel_reader.c), no Python object per box:
+this is what makes label loading and evaluation fast; a file it does not read goes to the
+general reader here, over orjson-parsed data, which names every problem. Semantics follow scalabel 0.3.1 + bdd100k 1.0.1 (see categories.py):
 labels without ``box2d`` are skipped, ``crowd``/``ignored`` attributes and the ignored
 mapping mark ignore regions, and anything the official tools would crash on or silently
 mangle is reported as a LabelError naming the file, frame and problem.
@@ -108,11 +109,17 @@ def _load_json(path: Path, raw: bytes | None = None):
     except orjson.JSONDecodeError:
         pass
     # orjson is strict; Python's json (which wrote many such files) also reads NaN and Infinity,
-    # and the official evaluator reads with it, so it has the last word.
+    # and the official evaluator reads with it, so it has the last word. It reads text opened as
+    # strict UTF-8 (scalabel's open_read_text), not bytes, which json.loads would decode with
+    # 'surrogatepass' and past a byte order mark: decode as it does, refuse what it refuses.
     import json
 
     try:
-        return json.loads(raw)
+        text = raw.decode("utf-8")
+        if text.startswith("\ufeff"):
+            raise LabelError(f"{path}: starts with a UTF-8 byte order mark, which the official reader "
+                             "(json.load) refuses; save the file without it")
+        return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         where = f" at line {e.lineno}, column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
         msg = e.msg if isinstance(e, json.JSONDecodeError) else "not UTF-8 text"
@@ -141,11 +148,25 @@ def read_det_labels(path: str | os.PathLike[str], *, predictions: bool) -> DetLa
     enabled = gc.isenabled()
     gc.disable()
     try:
-        fast = _parse_typed(raw, path, predictions)
+        fast = _parse_fast(raw, path, predictions)
         return fast if fast is not None else parse_det_frames(_load_json(path, raw), path, predictions=predictions)
     finally:
         if enabled:
             gc.enable()
+
+
+def read_det_label_pair(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike[str]) -> tuple[DetLabels, DetLabels]:
+    """The ground truth and the predictions of an evaluation, read at once on two threads.
+
+    The compiled reader releases the GIL while it scans, so the two files take about as long
+    as the larger alone. Errors are the ground truth's first, as reading them in turn would give.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        gt = pool.submit(read_det_labels, gt_path, predictions=False)
+        pred = pool.submit(read_det_labels, pred_path, predictions=True)
+        return gt.result(), pred.result()
 
 
 def _read_folder(folder: Path, predictions: bool) -> DetLabels:
@@ -259,92 +280,56 @@ class _Builder:
             labels_without_id=self.without_id)
 
 
-def _parse_typed(raw: bytes, path: Path, predictions: bool) -> DetLabels | None:
+def _category_table() -> list[tuple[bytes, int, bool]]:
+    """Every category name a det file may use, with its (class, ignored): the fast reader's table."""
+    names = (*CLASSES, *NAME_MAPPING, *IGNORED_MAPPING)
+    return [(name.encode(), *map_category(name)) for name in dict.fromkeys(names)]
+
+
+def _parse_fast(raw: bytes, path: Path, predictions: bool) -> DetLabels | None:
     """The file as DetLabels when it is a plain list of well-typed frames, else None.
 
-    Anything else (the {"frames": ...} form, NaN, strings where numbers belong, a missing
-    coordinate...) goes to parse_det_frames, which coerces as pydantic does or names the
-    problem; both give the same DetLabels for what both accept.
+    The C reader (_scalabel_reader.c) does the one pass over the bytes, without the GIL, and
+    builds the arrays; only the frame names and attributes become Python objects. Anything it
+    does not read (the {"frames": ...} form, NaN, strings where numbers belong, an unknown
+    category, a duplicate frame name...) goes to parse_det_frames, which coerces as pydantic
+    does or names the problem; both give the same DetLabels for what both accept.
     """
-    import msgspec
+    import orjson
 
-    from .det_schema import FRAMES
+    from ._scalabel_reader import parse
 
-    try:
-        frames = FRAMES.decode(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    parsed = parse(raw, predictions, _category_table())
+    if parsed is None:
         return None
-    unset = msgspec.UNSET
-    out = _Builder(path, predictions)
-    # one pass that only collects; the checks run on whole arrays, and the first problem found is
-    # handed to the builder, so its message is the general reader's
-    where: list[tuple[int, int]] = []
-    categories: list = []
-    coords: list[float] = []
-    scores: list = []
-    attributes: list[tuple[int, dict]] = []
-    for fi, frame in enumerate(frames):
-        name = frame.name
-        out.frame(fi, name, frame.attributes)
-        for li, label in enumerate(frame.labels or ()):
-            if label.id is unset:
-                out.without_id += 1
-            box = label.box2d
-            if box is None:
-                continue  # the official converter skips labels without a box
-            if label.attributes:
-                attributes.append((len(where), label.attributes))
-            where.append((fi, li))
-            categories.append(label.category)
-            coords += (box.x1, box.y1, box.x2, box.y2)
-            scores.append(label.score)
-    n = len(where)
-    boxes = np.asarray(coords, dtype=np.float64).reshape(-1, 4)
-
-    def refuse(k: int) -> None:  # the builder names the problem of label k, exactly as it would
-        fi, li = where[k]
-        x1, y1, x2, y2 = boxes[k].tolist()
-        out.label(fi, out.names[fi], li, categories[k], x1, y1, x2, y2, None,
-                  _NO_SCORE if scores[k] is unset else scores[k])
-        raise AssertionError(f"label {k} passed the builder")  # pragma: no cover - the builder raises
-
+    names, attr_spans, frame, position, cls, ignore, box, score, pending, without_id = parsed
+    index = dict(zip(names, range(len(names))))
+    if len(index) != len(names):
+        return None  # a duplicate frame name: the general reader says which
+    spans = np.frombuffer(attr_spans, dtype=np.int64).reshape(-1, 2).tolist()
+    ignore = np.frombuffer(ignore, dtype=np.uint8).astype(bool)
     try:
-        table = {c: map_category(c) for c in set(categories)}
-    except TypeError:  # an unhashable category: the general reader names it
-        return None
-    mapped = [table[c] for c in categories]
-    for k, m in enumerate(mapped):
-        if m is None:
-            refuse(k)
-    cls = np.fromiter((m[0] for m in mapped), dtype=np.int64, count=n)
-    ignore = np.fromiter((m[1] for m in mapped), dtype=bool, count=n)
-    bad = ~np.isfinite(boxes).all(axis=1)
-    if bad.any():
-        refuse(int(np.argmax(bad)))
-    score = None
-    if predictions:
-        missing = [k for k, v in enumerate(scores) if v is unset]
-        if missing:
-            refuse(missing[0])
-        score = np.asarray(scores, dtype=np.float64)
-        bad = ~np.isfinite(score)
-        if bad.any():
-            refuse(int(np.argmax(bad)))
-    for k, attrs in attributes:
-        if not ignore[k]:
-            ignore[k] = _flag(attrs.get("crowd", False)) or _flag(attrs.get("ignored", False))
+        attributes = [orjson.loads(raw[a:b]) if a >= 0 else {} for a, b in spans]
+        for label, crowd_a, crowd_b, ign_a, ign_b in np.frombuffer(pending, dtype=np.int64).reshape(-1, 5).tolist():
+            # crowd/ignored values pydantic coerces (strings, other numbers): as the general reader does
+            crowd = orjson.loads(raw[crowd_a:crowd_b]) if crowd_a >= 0 else False
+            ignored = orjson.loads(raw[ign_a:ign_b]) if ign_a >= 0 else False
+            ignore[label] = _flag(crowd) or _flag(ignored)
+    except orjson.JSONDecodeError:
+        return None  # what orjson refuses and Python's json reads (a lone surrogate escape): the general reader
+    boxes = np.frombuffer(box, dtype=np.float64).reshape(-1, 4)
+    frame = np.frombuffer(frame, dtype=np.int64)
     degenerate = (boxes[:, 2] - boxes[:, 0] + 1 <= 0) | (boxes[:, 3] - boxes[:, 1] + 1 <= 0)
     first = ""
     if degenerate.any():
         k = int(np.argmax(degenerate))
-        fi, li = where[k]
+        fi, li = int(frame[k]), int(np.frombuffer(position, dtype=np.int32)[k])
         x1, y1, x2, y2 = boxes[k].tolist()
-        first = _where_box(out.names[fi], li, x1, y1, x2, y2)
+        first = _where_box(names[fi], li, x1, y1, x2, y2)
     return DetLabels(
-        path=path, names=out.names, attributes=out.attributes,
-        frame=np.fromiter((w[0] for w in where), dtype=np.int64, count=n), cls=cls, box=boxes, ignore=ignore,
-        score=score, frame_index=out.index, degenerate=int(degenerate.sum()), first_degenerate=first,
-        labels_without_id=out.without_id)
+        path=path, names=names, attributes=attributes, frame=frame, cls=np.frombuffer(cls, dtype=np.int64),
+        box=boxes, ignore=ignore, score=np.frombuffer(score, dtype=np.float64) if predictions else None,
+        frame_index=index, degenerate=int(degenerate.sum()), first_degenerate=first, labels_without_id=int(without_id))
 
 
 def parse_det_frames(data, path: Path, *, predictions: bool) -> DetLabels:

@@ -102,16 +102,17 @@ def _file_warnings(gt: DetLabels, pred: DetLabels) -> list[str]:
 def _evaluate_files(gt_path, pred_path, by, nproc) -> tuple[EvalReport, DetLabels, DetLabels, Matching]:
     """evaluate_files, also handing back the labels and the matching (the report reuses them)."""
     by = check_conditions(by)
+    from ..data.det_labels import read_det_label_pair
+    from . import coco_match
+
     if nproc:
-        import numba
-
-        numba.set_num_threads(max(1, min(nproc, numba.config.NUMBA_NUM_THREADS)))
-    from ..data.det_labels import read_det_labels
-
-    gt = read_det_labels(gt_path, predictions=False)
-    pred = read_det_labels(pred_path, predictions=True)
-    matching = match_labels(gt, pred)
-    metrics = metrics_of(matching)
+        coco_match.set_threads(nproc)
+    try:
+        gt, pred = read_det_label_pair(gt_path, pred_path)
+        matching = match_labels(gt, pred)
+        metrics = metrics_of(matching)
+    finally:
+        coco_match.set_threads(None)
     pred_names = set(pred.names)
     report = EvalReport(
         gt_path=Path(gt_path), pred_path=Path(pred_path), metrics=metrics,

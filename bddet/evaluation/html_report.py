@@ -1,6 +1,6 @@
 """The HTML report: one self-contained page on where and why a detector fails (one run, or several compared).
 
-Everything is embedded: the plots are matplotlib PNGs as data URIs, the style is inline, there
+Everything is embedded: the charts are inline SVG (report_charts.py), the style is inline, there
 is no script and nothing is fetched. Sections: the official metrics; precision-recall curves
 per class at IoU 0.5, 0.75 and 0.5:0.95 (pycocotools' own precision arrays); AP by object
 size and by condition; a class confusion matrix with a background row and column; the TIDE
@@ -8,9 +8,7 @@ error breakdown (tide.py), with links to the worst frames of each error type in 
 """
 from __future__ import annotations
 
-import base64
 import html
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from ..data.categories import CLASSES, FRAME_CONDITIONS
+from . import report_charts
 from .metrics import TABLE_METRICS
 from .outcomes import CONFUSION_IOU, CONFUSION_SCORE
 from .tide import ERROR_TYPES, ErrorBreakdown
@@ -69,87 +68,43 @@ def analyse(gt, pred, label: str, gallery: Path | None = None, matching=None, me
                        video_frame_times(pred.path))
 
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def _fmt(v: float) -> str:
     return "–" if v is None or v != v else f"{v:.2f}"
 
 
 def _pr_figure(runs: Sequence[RunAnalysis]) -> str:
-    import matplotlib.pyplot as plt
-
     from .coco_match import RECALL_THRESHOLDS
 
-    fig, axes = plt.subplots(2, 5, figsize=(16, 6.4), sharex=True, sharey=True)
-    for k, (ax, cls) in enumerate(zip(axes.flat, CLASSES)):
-        for r, run in enumerate(runs):
+    recall = RECALL_THRESHOLDS.tolist()
+    panels = []
+    for k, cls in enumerate(CLASSES):
+        curves = []
+        for run in runs:
             prec = run.metrics.precision
             if prec is None or (prec[:, :, k, 0, 2] < 0).all():
-                continue
-            curves = {"IoU 0.5": prec[0, :, k, 0, 2], "IoU 0.75": prec[5, :, k, 0, 2],
-                      "IoU 0.5:0.95": prec[:, :, k, 0, 2].mean(axis=0)}
+                continue  # a class without ground truth has no curve
+            mean = prec[:, :, k, 0, 2].mean(axis=0).tolist()
             if len(runs) > 1:  # one curve per run: the 0.5:0.95 mean
-                ax.plot(RECALL_THRESHOLDS, curves["IoU 0.5:0.95"], label=run.label, color=f"C{r}")
+                curves.append((run.label, recall, mean))
             else:
-                for c, (name, y) in enumerate(curves.items()):
-                    ax.plot(RECALL_THRESHOLDS, y, label=name, color=f"C{c}")
-        ax.set_title(cls, fontsize=10)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
-    for ax in axes[1]:
-        ax.set_xlabel("recall")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("precision")
-    # the legend of the first panel that has curves (a class without ground truth has none)
-    handles, labels = next((ax.get_legend_handles_labels() for ax in axes.flat if ax.get_lines()), ([], []))
-    fig.legend(handles, labels, loc="upper center", ncol=max(3, len(runs)), frameon=False)
-    return _png(fig)
+                curves += [("IoU 0.5", recall, prec[0, :, k, 0, 2].tolist()),
+                           ("IoU 0.75", recall, prec[5, :, k, 0, 2].tolist()), ("IoU 0.5:0.95", recall, mean)]
+        panels.append((cls, curves))
+    return report_charts.line_panels(panels, 5, "recall", "precision", "precision-recall curves per class")
 
 
-def _bars(groups: list[str], series: dict[str, list[float]], ylabel: str, width_per_group: float = 0.9) -> str:
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(groups) * max(1, len(series)) ** 0.5 + 2), 3.6))
-    x = np.arange(len(groups))
-    w = width_per_group / max(1, len(series))
-    for s, (name, values) in enumerate(series.items()):
-        ax.bar(x + (s - (len(series) - 1) / 2) * w, [0 if v != v else v for v in values], w, label=name)
-    ax.set_xticks(x, groups, rotation=30, ha="right")
-    ax.set_ylabel(ylabel)
-    ax.grid(axis="y", alpha=0.3)
-    if len(series) > 1:
-        ax.legend(frameon=False)
-    return _png(fig)
+def _bars(groups: list[str], series: dict[str, list[float]], ylabel: str, title: str) -> str:
+    return report_charts.bars(groups, series, ylabel, title)
 
 
 def _confusion_figure(run: RunAnalysis) -> str:
-    import matplotlib.pyplot as plt
-
     names = [*CLASSES, "background"]
     counts = run.confusion.astype(float)
     rows = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
-    fig, ax = plt.subplots(figsize=(7.5, 6.5))
-    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    for i in range(len(names)):
-        for j in range(len(names)):
-            if counts[i, j]:
-                ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center", fontsize=7,
-                        color="white" if share[i, j] > 0.5 else "black")
-    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(len(names)), names, fontsize=8)
-    ax.set_xlabel(f"predicted (score >= {CONFUSION_SCORE}); background: missed")
-    ax.set_ylabel("true; background: false positive")
-    ax.set_title(run.label, fontsize=10)
-    return _png(fig)
+    return report_charts.matrix(names, run.confusion.tolist(), share.tolist(),
+                                f"predicted (score >= {CONFUSION_SCORE}); background: missed",
+                                "true; background: false positive", run.label)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -184,19 +139,16 @@ def _worst_links(run: RunAnalysis, out_dir: Path) -> str:
 def write_report(runs: Sequence[RunAnalysis], out_dir: str | os.PathLike[str], title: str,
                  comparison_html: str = "") -> ReportPage:
     """Write ``out_dir/index.html`` for one run or several (then side by side)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from ..atomic_write import atomic_write_text
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     images = 0
 
-    def img(src: str, alt: str) -> str:
+    def img(svg: str, alt: str) -> str:
         nonlocal images
         images += 1
-        return f'<img src="{src}" alt="{html.escape(alt)}">'
+        return f'<figure aria-label="{html.escape(alt)}">{svg}</figure>'
 
     sections = []
     if comparison_html:
@@ -215,14 +167,14 @@ def write_report(runs: Sequence[RunAnalysis], out_dir: str | os.PathLike[str], t
     size_series = {f"{run.label} {k}" if len(runs) > 1 else k: [run.metrics.per_class[k][c] for c in CLASSES]
                    for run in runs for k in ("APs", "APm", "APl")}
     sections.append("<h2>AP by object size</h2><p>small &lt; 32², medium &lt; 96² pixels, large above.</p>"
-                    + img(_bars(list(CLASSES), size_series, "AP"), "AP by object size"))
+                    + img(_bars(list(CLASSES), size_series, "AP", "AP by object size"), "AP by object size"))
     for cond in FRAME_CONDITIONS:
         values = sorted(set().union(*(run.by[cond] for run in runs)))
         series = {run.label: [run.by[cond][v].overall["AP"] if v in run.by[cond] else float("nan") for v in values]
                   for run in runs}
         counts = ", ".join(f"{html.escape(v)}: {runs[0].by[cond][v].n_frames}" for v in values if v in runs[0].by[cond])
         sections.append(f"<h2>AP by {cond}</h2><p>frames: {counts}</p>"
-                        + img(_bars(values, series, "OVERALL AP"), f"AP by {cond}"))
+                        + img(_bars(values, series, "OVERALL AP", f"AP by {cond}"), f"AP by {cond}"))
     sections.append(f"<h2>Class confusion</h2><p>At IoU {CONFUSION_IOU}, detections scoring at least "
                     f"{CONFUSION_SCORE}; each row sums the fate of one true class (shaded by share).</p>"
                     + "".join(img(_confusion_figure(run), f"confusion matrix of {run.label}") for run in runs))
@@ -232,7 +184,8 @@ def write_report(runs: Sequence[RunAnalysis], out_dir: str | os.PathLike[str], t
             "<b>Miss</b> objects no detection found.</p>")
     err_series = {run.label: [run.errors.main[k] for k in ERROR_TYPES] for run in runs}
     sections.append("<h2>Where the AP goes: error breakdown</h2>" + defs
-                    + img(_bars(list(ERROR_TYPES), err_series, "AP50 gained by fixing"), "error breakdown"))
+                    + img(_bars(list(ERROR_TYPES), err_series, "AP50 gained by fixing", "error breakdown"),
+                        "error breakdown"))
     for run in runs:
         rows = [["<b>OVERALL</b>", f"<b>{_fmt(run.errors.ap50)}</b>",
                  *(f"<b>{_fmt(run.errors.main[k])}</b>" for k in ERROR_TYPES)]]
@@ -246,7 +199,7 @@ def write_report(runs: Sequence[RunAnalysis], out_dir: str | os.PathLike[str], t
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:1.5em;max-width:1500px;color:#222}}
 table{{border-collapse:collapse;margin:.5em 0}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
-td:first-child,th:first-child{{text-align:left}}img{{max-width:100%;display:block;margin:.5em 0}}
+td:first-child,th:first-child{{text-align:left}}figure{{margin:.5em 0;overflow-x:auto}}svg{{display:block;max-width:none}}
 .note{{color:#666}}.sig{{font-weight:bold;color:#0a6}}.neg{{font-weight:bold;color:#c22}}</style></head>
 <body><h1>{html.escape(title)}</h1>
 {chr(10).join(sections)}

@@ -119,7 +119,7 @@ class Matching:
 
     Images are the kept ground-truth frames sorted by name (the official image ids). Ground
     truth and detections are sorted by (image, class); detections by score within, cut to
-    100 per (image, class). ``dt_matched``/``dt_ignored`` are (areas, IoU thresholds, dets),
+    100 per (image, class). ``dt_matched``/``dt_ignored`` are (areas, dets, IoU thresholds),
     ``gt_ignored`` (areas, gts), in coco_match's AREA_RANGES and IOU_THRESHOLDS order.
     """
 
@@ -148,7 +148,7 @@ def match_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = Non
     """
     import numpy as np
 
-    from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, coco_xywh, match_groups
+    from .coco_match import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, coco_xywh, group_order, match_groups
 
     n_classes = len(CLASSES)
     keep = np.arange(len(gt.names)) if frames is None else np.asarray(frames, dtype=np.int64)
@@ -157,42 +157,45 @@ def match_labels(gt: DetLabels, pred: DetLabels, frames: np.ndarray | None = Non
     image_of_frame = np.full(len(gt.names), -1, dtype=np.int64)
     image_of_frame[by_name] = np.arange(len(by_name))
 
+    n_keys = len(by_name) * n_classes
+    # Every box gets its (image, class) key; boxes of frames left out get the key past the last,
+    # so that one counting sort (group_order) orders the kept ones and puts the others at the end.
     g_img = image_of_frame[gt.frame]
-    g_keep = g_img >= 0
-    g_img, g_cls = g_img[g_keep], gt.cls[g_keep]
-    g_box, g_crowd = gt.box[g_keep], gt.ignore[g_keep]
+    g_kept = int(np.count_nonzero(g_img >= 0))
+    g_key = np.where(g_img >= 0, g_img * n_classes + gt.cls, n_keys)
+    g_order = group_order(g_key, np.zeros(len(g_key)), n_keys + 1)[:g_kept]  # stable: file order within
+    g_key, g_cls, g_crowd, g_xywh = g_key[g_order], gt.cls[g_order], gt.ignore[g_order], coco_xywh(gt.box[g_order])
 
     gt_frame_of_pred = np.array([gt.frame_index.get(n, -1) for n in pred.names], dtype=np.int64)
     p_gtframe = gt_frame_of_pred[pred.frame] if len(pred) else np.zeros(0, dtype=np.int64)
     p_img = np.where(p_gtframe >= 0, image_of_frame[np.maximum(p_gtframe, 0)], -1)
-    p_keep = p_img >= 0
-    p_img, p_cls, p_box, p_score = p_img[p_keep], pred.cls[p_keep], pred.box[p_keep], pred.score[p_keep]
-
-    g_key = g_img * n_classes + g_cls
-    g_order = np.argsort(g_key, kind="stable")
-    g_key, g_xywh, g_crowd, g_cls = g_key[g_order], coco_xywh(g_box[g_order]), g_crowd[g_order], g_cls[g_order]
-
-    d_key = p_img * n_classes + p_cls
-    d_order = np.lexsort((-p_score, d_key))  # stable: ties keep label order, as mergesort in COCOeval
-    d_key, d_xywh, d_score, d_cls = d_key[d_order], coco_xywh(p_box[d_order]), p_score[d_order], p_cls[d_order]
-    starts = np.flatnonzero(np.r_[True, d_key[1:] != d_key[:-1]])
-    d_rank = np.arange(len(d_key)) - np.repeat(starts, np.diff(np.r_[starts, len(d_key)]))
+    n_pred = int(np.count_nonzero(p_img >= 0))  # predictions for frames the labels have
+    d_key = np.where(p_img >= 0, p_img * n_classes + pred.cls, n_keys)
+    # by group, then score, highest first, ties in label order: np.lexsort((-score, key))
+    d_order = group_order(d_key, pred.score if len(pred) else np.zeros(0), n_keys + 1)[:n_pred]
+    d_key = d_key[d_order]
+    d_count = np.bincount(d_key, minlength=n_keys)
+    d_rank = np.arange(len(d_key)) - np.repeat(np.cumsum(d_count) - d_count, d_count)
     top = d_rank < MAX_DETS[-1]  # COCOeval keeps maxDets[-1] per (image, class)
-    d_key, d_xywh, d_score, d_cls, d_rank = d_key[top], d_xywh[top], d_score[top], d_cls[top], d_rank[top]
+    if not top.all():
+        d_order, d_key, d_rank = d_order[top], d_key[top], d_rank[top]
+        d_count = np.minimum(d_count, MAX_DETS[-1])
+    d_cls, d_score = pred.cls[d_order], pred.score[d_order] if len(pred) else np.zeros(0)
+    d_xywh = coco_xywh(pred.box[d_order])
 
-    groups = np.union1d(g_key, d_key)
-    gt_start = np.searchsorted(g_key, groups, side="left")
-    gt_start = np.r_[gt_start, len(g_key)].astype(np.int64)
-    dt_start = np.searchsorted(d_key, groups, side="left")
-    dt_start = np.r_[dt_start, len(d_key)].astype(np.int64)
+    # the (image, class) groups with a box on either side, and where each starts on both sides
+    g_count = np.bincount(g_key, minlength=n_keys)
+    groups = np.flatnonzero((g_count > 0) | (d_count > 0))
+    gt_start = np.r_[0, np.cumsum(g_count)][np.r_[groups, n_keys]].astype(np.int64)
+    dt_start = np.r_[0, np.cumsum(d_count)][np.r_[groups, n_keys]].astype(np.int64)
     A, T = len(AREA_RANGES), len(IOU_THRESHOLDS)
-    dt_matched = np.zeros((A, T, len(d_key)), dtype=bool)
-    dt_ignored = np.zeros((A, T, len(d_key)), dtype=bool)
+    dt_matched = np.zeros((A, len(d_key), T), dtype=bool)
+    dt_ignored = np.zeros((A, len(d_key), T), dtype=bool)
     gt_ignored = np.zeros((A, len(g_key)), dtype=bool)
     if len(d_key):
         match_groups(gt_start, np.ascontiguousarray(g_xywh), g_crowd, dt_start, np.ascontiguousarray(d_xywh),
                      AREA_RANGES, IOU_THRESHOLDS, dt_matched, dt_ignored, gt_ignored)
-    return Matching(len(by_name), len(p_img), g_key // n_classes, g_cls, g_xywh, g_crowd, gt_ignored,
+    return Matching(len(by_name), n_pred, g_key // n_classes, g_cls, g_xywh, g_crowd, gt_ignored,
                     d_key // n_classes, d_cls, d_rank, d_score, d_xywh, dt_matched, dt_ignored, by_name)
 
 
@@ -210,7 +213,7 @@ def subset_matching(m: Matching, images) -> Matching:
     g, d = keep[m.g_img], keep[m.d_img]
     return Matching(int(keep.sum()), int(d.sum()), renumber[m.g_img[g]], m.g_cls[g], m.g_xywh[g], m.g_crowd[g],
                     m.gt_ignored[:, g], renumber[m.d_img[d]], m.d_cls[d], m.d_rank[d], m.d_score[d], m.d_xywh[d],
-                    m.dt_matched[:, :, d], m.dt_ignored[:, :, d],
+                    m.dt_matched[:, d], m.dt_ignored[:, d],
                     [f for f, k in zip(m.image_frames, keep) if k])
 
 
@@ -225,7 +228,45 @@ def images_by_condition(gt: DetLabels, m: Matching, cond: str) -> dict[str, list
 
 def metrics_by_condition(gt: DetLabels, m: Matching, cond: str) -> dict[str, DetMetrics]:
     """The metrics on each group of frames sharing a value of ``cond`` (weather, scene, timeofday)."""
-    return {value: metrics_of(subset_matching(m, images)) for value, images in images_by_condition(gt, m, cond).items()}
+    groups = images_by_condition(gt, m, cond)
+    return dict(zip(groups, metrics_of_groups(m, list(groups.values()))))
+
+
+def metrics_of_groups(m: Matching, groups: list) -> list[DetMetrics]:
+    """``metrics_of(subset_matching(m, images))`` for each list of images in ``groups`` (which
+    do not overlap), in one accumulation: each (group, class) is accumulated as a class of its
+    own, with the detections in the same relative order as in the subset, so the arrays and
+    every number are the same, without copying the matching per group."""
+    import numpy as np
+
+    from .coco_match import accumulate
+
+    n_cls, n_groups = len(CLASSES), len(groups)
+    group_of = np.full(m.n_images, -1, dtype=np.int64)
+    for g, images in enumerate(groups):
+        group_of[np.asarray(images, dtype=np.int64)] = g
+    g_group, d_group = group_of[m.g_img], group_of[m.d_img]
+    gk, dk = g_group >= 0, d_group >= 0
+    n_gt = np.bincount(g_group[gk], minlength=n_groups)
+    n_det = np.bincount(d_group[dk], minlength=n_groups)
+    if n_det.any():
+        def kept(a, mask, axis=0):  # no copy when every image is in a group (a partition)
+            return a if mask.all() else np.compress(mask, a, axis=axis)
+
+        precision, recall = accumulate(n_groups * n_cls, kept(g_group * n_cls + m.g_cls, gk), kept(m.gt_ignored, gk, 1),
+                                       kept(d_group * n_cls + m.d_cls, dk), kept(m.d_rank, dk), kept(m.d_score, dk),
+                                       kept(m.dt_matched, dk, 1), kept(m.dt_ignored, dk, 1))
+    out = []
+    for g, images in enumerate(groups):
+        if n_det[g] == 0:
+            per_class, overall = _empty_metrics(m.g_cls[g_group == g])
+            out.append(DetMetrics(per_class, overall, len(images), int(n_gt[g]), 0))
+            continue
+        p = np.ascontiguousarray(precision[:, :, g * n_cls:(g + 1) * n_cls])
+        r = np.ascontiguousarray(recall[:, g * n_cls:(g + 1) * n_cls])
+        per_class, overall = _summarise(p, r)
+        out.append(DetMetrics(per_class, overall, len(images), int(n_gt[g]), int(n_det[g]), precision=p))
+    return out
 
 
 def metrics_of(m: Matching) -> DetMetrics:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.categories import CLASSES
-from .coco_match import iou_matrix
+from . import _coco_kernels
+from .coco_match import c_array, coco_xywh, frame_order, iou_matrix
 
 CONFUSION_SCORE = 0.3   # detections drawn by `bddet vis` by default; the confusion matrix counts these
 CONFUSION_IOU = 0.5
@@ -48,25 +49,13 @@ def confusion_matrix(gt, pred, score_thr: float = CONFUSION_SCORE, iou_thr: floa
     object no detection took: missed). Each image: detections in score order take the untaken
     object of any class with the highest IoU; crowd and ignored objects take no part.
     """
-    k_bg = len(CLASSES)
-    out = np.zeros((k_bg + 1, k_bg + 1), dtype=np.int64)
-    gb, pb = gt.frame_bounds(), pred.frame_bounds()
-    for fi, name in enumerate(gt.names):
-        g = np.arange(gb[fi], gb[fi + 1])
-        g = g[~gt.ignore[g]]
-        pf = pred.frame_index.get(name)
-        p = np.arange(pb[pf], pb[pf + 1]) if pf is not None else np.zeros(0, dtype=int)
-        p = p[pred.score[p] >= score_thr]
-        p = p[np.argsort(-pred.score[p], kind="stable")]
-        ious = iou_matrix(pred.box[p], gt.box[g], np.zeros(len(g), dtype=bool))
-        taken = np.zeros(len(g), dtype=bool)
-        for i in range(len(p)):
-            cand = np.where(taken, -1.0, ious[i]) if len(g) else np.zeros(0)
-            j = int(np.argmax(cand)) if len(g) else -1
-            if j >= 0 and cand[j] >= iou_thr:
-                taken[j] = True
-                out[gt.cls[g[j]], pred.cls[p[i]]] += 1
-            else:
-                out[k_bg, pred.cls[p[i]]] += 1
-        np.add.at(out, (gt.cls[g[~taken]], k_bg), 1)
+    n_cls = len(CLASSES)
+    out = np.zeros((n_cls + 1, n_cls + 1), dtype=np.int64)
+    p_off, p_ord = frame_order(gt, pred, min_score=score_thr)
+    real = ~gt.ignore
+    g_bounds = np.r_[0, np.cumsum(np.bincount(gt.frame[real], minlength=len(gt.names)))].astype(np.int64)
+    # the greedy per frame is C (_coco_kernels.confusion): a Python loop per detection took seconds
+    _coco_kernels.confusion(p_off, p_ord, c_array(coco_xywh(pred.box), np.float64), c_array(pred.cls, np.int64),
+                            g_bounds, c_array(coco_xywh(gt.box[real]), np.float64), c_array(gt.cls[real], np.int64),
+                            float(iou_thr), n_cls, out)
     return out

@@ -15,8 +15,6 @@ from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from ..errors import BddetError, ModelNameError, OptionsError
 
 # Suffix every published name carries; dropping it gives each model's short alias.
@@ -90,8 +88,10 @@ class ZooModel:
 
 @functools.lru_cache(maxsize=1)
 def _catalogue() -> dict:
+    from ..yaml_io import load_yaml  # zoo.yaml is bddet's own data: libyaml's speed is safe to take
+
     text = resources.files("bddet.zoo").joinpath("zoo.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def official_base_url() -> str:
@@ -148,6 +148,8 @@ def read_user_catalogue(path: Path) -> list[dict]:
     """The entries of a per-user models.yaml (none when it does not exist)."""
     if not path.is_file():
         return []
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:

@@ -48,10 +48,10 @@ class UnsafeConfigError(UserModelError):
 @functools.lru_cache(maxsize=1)
 def zoo_config_types() -> frozenset[str]:
     """The types the zoo's own configs use (data, checked against the configs by a test)."""
-    import yaml
+    from ..yaml_io import load_yaml
 
     text = resources.files("bddet.zoo").joinpath("mirror_config_types.yaml").read_text(encoding="utf-8")
-    return frozenset(yaml.safe_load(text)["types"])
+    return frozenset(load_yaml(text)["types"])
 
 
 def _registered_model_types() -> frozenset[str]:

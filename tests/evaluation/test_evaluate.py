@@ -196,11 +196,11 @@ def test_labels_without_id_are_scored_with_a_warning(tmp_path):
     assert len(report.warnings) == 2 and all("have no 'id'" in w for w in report.warnings)
 
 
-def test_the_typed_fast_reader_and_the_general_reader_agree(tmp_path):
+def test_the_compiled_fast_reader_and_the_general_reader_agree(tmp_path):
     import numpy as np
     import orjson
 
-    from bddet.data.det_labels import _parse_typed, parse_det_frames
+    from bddet.data.det_labels import _parse_fast, parse_det_frames
 
     gt_frames, pred_frames = make_det_frames(50, seed=41)
     gt_frames[0]["labels"][0]["attributes"] = {"crowd": "yes"}
@@ -208,7 +208,7 @@ def test_the_typed_fast_reader_and_the_general_reader_agree(tmp_path):
     del pred_frames[2]["labels"][0]["id"]
     for frames, predictions in ((gt_frames, False), (pred_frames, True)):
         raw = orjson.dumps(frames)
-        fast = _parse_typed(raw, Path("x.json"), predictions)
+        fast = _parse_fast(raw, Path("x.json"), predictions)
         general = parse_det_frames(orjson.loads(raw), Path("x.json"), predictions=predictions)
         assert fast is not None
         for key in ("names", "attributes", "frame_index", "degenerate", "first_degenerate", "labels_without_id"):
@@ -216,10 +216,10 @@ def test_the_typed_fast_reader_and_the_general_reader_agree(tmp_path):
         for key in ("frame", "cls", "box", "ignore", "score"):
             a, b = getattr(fast, key), getattr(general, key)
             assert (a is None and b is None) or np.array_equal(a, b), key
-    # what the typed reader does not take goes to the general one: strings for numbers, {"frames": ...}
+    # what the compiled reader does not take goes to the general one: strings for numbers, {"frames": ...}
     odd = [{"name": "a.jpg", "labels": [{"id": "1", "category": "car", "score": "0.5",
                                          "box2d": {"x1": "1", "y1": 2, "x2": 30, "y2": 40}}]}]
-    assert _parse_typed(orjson.dumps(odd), Path("x.json"), True) is None
+    assert _parse_fast(orjson.dumps(odd), Path("x.json"), True) is None
     path = tmp_path / "odd.json"
     path.write_text(json.dumps({"frames": odd}))
     from bddet.data.det_labels import read_det_labels

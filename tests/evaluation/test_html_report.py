@@ -62,10 +62,14 @@ def test_report_of_eval_and_compare_opens_in_a_browser_with_every_image_loaded(t
             text = page.read_text()
             assert "http://" not in text and "https://" not in text and "<script" not in text  # self-contained
             driver.get(page.as_uri())
-            images = driver.find_elements("tag name", "img")
-            assert len(images) >= 7
-            for img in images:
-                assert driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
+            charts = driver.find_elements("css selector", "figure > svg")
+            assert len(charts) >= 7
+            for chart in charts:  # drawn: a size on the page, and marks in it (bars, curves, cells)
+                box = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]",
+                                            chart)
+                assert box[0] > 100 and box[1] > 100
+                assert chart.find_elements("css selector", "rect, polyline")
+            assert "car" in charts[0].text  # the curves' panels are titled by class
             errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == []
     finally:
