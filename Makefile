@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml Makefile setup.py bddet/data/_scalabel_reader.c bddet/e
 	$(PIP) install -q "pip>=23" "setuptools>=77,<81" wheel
 	$(PIP) install -q $(TORCH_PINS) "setuptools>=77,<81"
 	@$(PY) -c "import importlib.metadata as m; assert m.version('mmcv') == '2.1.0'" 2>/dev/null || $(MAKE) --no-print-directory mmcv
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q -e ".[test,export]"
 	@touch $(STAMP)
 	@echo "bddet installed: $(VENV)/bin/bddet"
 
@@ -77,7 +77,8 @@ zoo-table: install
 # For benchmarks/gpu_infer.sh on a GPU machine without network: the wheels bddet's inference needs
 # beyond what a CUDA PyTorch image has (CPython 3.12, manylinux), and mmcv's sdist to compile there.
 BENCH_WHEELS := mmengine==0.10.7 mmdet==3.3.0 addict yapf platformdirs termcolor shapely terminaltables \
-                pycocotools orjson typer==0.28.0 "setuptools>=77,<81"
+                pycocotools orjson typer==0.28.0 "setuptools>=77,<81" \
+                "onnx==1.23.*" "onnxruntime-gpu==1.31.*" flatbuffers protobuf ml_dtypes
 bench-wheels: install
 	$(PIP) download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 	  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \

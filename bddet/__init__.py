@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 # on first use (PEP 562), so `import bddet`, and every command that needs one part of it,
 # loads nothing else: `bddet eval` never pays for the inference or training code.
 _HOMES = {
+    "OnnxExportResult": "deploy.export", "ParityFigures": "deploy.export", "export_onnx": "deploy.export",
     "DistSettings": "engine.dist", "InferResult": "engine.infer", "infer": "engine.infer",
     "TrainResult": "engine.train", "train": "engine.train",
     "BddetError": "errors", "DownloadError": "errors", "IntegrityError": "errors", "LabelError": "errors",
@@ -33,6 +34,7 @@ _HOMES = {
 }
 
 if TYPE_CHECKING:  # what a type checker and an IDE see: the same names, imported for real
+    from .deploy.export import OnnxExportResult, ParityFigures, export_onnx
     from .engine.dist import DistSettings
     from .engine.infer import InferResult, infer
     from .engine.train import TrainResult, train
@@ -67,7 +69,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AddResult", "BddetError", "CompareReport", "DetMetrics", "DistSettings", "DownloadError", "DownloadResult",
     "EvalReport", "ExportResult", "InferResult", "IntegrityError", "LabelError", "ManifestError", "ModelNameError",
+    "OnnxExportResult", "ParityFigures",
     "TrainResult", "VisReport", "VisVideo", "Workspace", "ZooModel", "__version__", "add_model", "compare", "download",
-    "evaluate", "export_model", "filter_models", "find_workspace", "import_models", "infer", "init_workspace",
+    "evaluate", "export_model", "export_onnx", "filter_models", "find_workspace", "import_models", "infer", "init_workspace",
     "list_models", "resolve_model_name", "train", "user_models", "visualize",
 ]

@@ -30,7 +30,7 @@ _HEADER = ("# bddet workspace manifest (see bddet README). Safe to edit by hand;
 # stopped, `head -c`) mostly still parses as YAML, with sections missing or a value cut in
 # half; without this line it is refused, and never rewritten, rather than taken as it reads.
 END_MARKER = "# end of bddet.yaml"
-_RECORD_SECTIONS = ("weights", "infer_runs", "eval_results", "train_runs")
+_RECORD_SECTIONS = ("weights", "infer_runs", "eval_results", "train_runs", "exports")
 _KNOWN_KEYS = {"version", "data_root", "mirrors", "current", "models", *_RECORD_SECTIONS}
 
 
@@ -38,7 +38,7 @@ def empty_manifest(data_root: str | None = None) -> dict[str, Any]:
     """A fresh manifest with every section present, in the order it is written."""
     return {"version": MANIFEST_VERSION, "data_root": data_root, "mirrors": [],
             "current": {"model": None, "run": None},
-            "weights": {}, "infer_runs": {}, "eval_results": {}, "train_runs": {}}
+            "weights": {}, "infer_runs": {}, "eval_results": {}, "train_runs": {}, "exports": {}}
 
 
 def validate_manifest(data: Any, path: Path) -> dict[str, Any]:

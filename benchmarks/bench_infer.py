@@ -1,7 +1,7 @@
 """Inference throughput: `bddet infer` vs MMDetection's DetInferencer, same model, weights, images.
 
     .venv/bin/python benchmarks/bench_infer.py [--images 24] [--model retinanet_r50_fpn_1x] [--device cpu]
-        [--batch-size 1] [--workers 4] [--fp16] [--repeat 3]
+        [--batch-size 1] [--workers 4] [--fp16] [--repeat 3] [--onnx]
 
 Makes 1280x720 images and a checkpoint of the zoo model with seeded random weights (the zoo's
 real weights are offline), then runs each side in its own process, alternating, ``--repeat``
@@ -13,6 +13,10 @@ on all the images and on the first one alone. Two figures per side, medians:
 - per image once started: (N - 1) / (time for N images - time for 1 image), which leaves out
   what a run pays once (imports, building the model, loading the weights, the GPU's start-up)
   the same way for both sides.
+
+``--onnx`` adds a third side: the model exported once with `bddet export` (unchecked: the
+tests and the README's family table check parity) and run by `bddet infer model.onnx`, ONNX
+Runtime in bddet's own loop (the CPU provider, or CUDA's with ``--device cuda``).
 
 ``--fp16`` applies to bddet only (DetInferencer has no such switch). On a GPU pass
 ``--device cuda``, a ``--batch-size`` and enough images that start-up does not hide the loop.
@@ -51,6 +55,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--fp16", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--onnx", action="store_true", help="also time `bddet infer <export>.onnx` (ONNX Runtime)")
     args = ap.parse_args()
     import torch
     from mmdet.utils import register_all_modules
@@ -84,11 +89,23 @@ def main() -> None:
                                                     device=args.device, pattern=str(work / folder / "*.jpg"),
                                                     batch=args.batch_size, out=str(work / f"theirs-{folder}"))]
 
+    sides = [("theirs", theirs, "DetInferencer"), ("ours", ours, "bddet infer")]
+    if args.onnx:
+        from bddet.deploy.export import export_onnx
+
+        exported = export_onnx(model.name, weights=work / "w.pth", out=work / "onnx", check=0).onnx
+
+        def onnx_side(folder: str) -> list[str]:
+            return [sys.executable, "-m", "bddet", "infer", str(exported), "--images", str(work / folder),
+                    "--device", args.device, "--batch-size", str(args.batch_size), "--workers", str(args.workers),
+                    "--out", str(work / f"onnx-{folder}")]
+
+        sides.append(("onnx", onnx_side, "bddet onnxrt"))
     n = args.images
-    walls: dict[str, list[float]] = {"theirs": [], "ours": []}
-    rates: dict[str, list[float]] = {"theirs": [], "ours": []}
+    walls: dict[str, list[float]] = {side: [] for side, _, _ in sides}
+    rates: dict[str, list[float]] = {side: [] for side, _, _ in sides}
     for _ in range(args.repeat):
-        for side, cmd in (("theirs", theirs), ("ours", ours)):
+        for side, cmd, _ in sides:
             full, single = timed(cmd("imgs")), timed(cmd("one"))
             walls[side].append(full)
             rates[side].append((n - 1) / (full - single))
@@ -96,11 +113,12 @@ def main() -> None:
           f"{args.workers}{', bddet fp16' if args.fp16 else ''}; medians of {args.repeat} alternating runs")
     print(f"{'':14} {'end to end':>22} {'once started':>14}")
     med = {side: (statistics.median(walls[side]), statistics.median(rates[side])) for side in walls}
-    for side, label in (("theirs", "DetInferencer"), ("ours", "bddet infer")):
+    for side, _, label in sides:
         wall, rate = med[side]
         print(f"{label:14} {wall:7.1f} s {n / wall:7.2f} img/s {rate:8.2f} img/s")
-    print(f"bddet / DetInferencer throughput: {med['theirs'][0] / med['ours'][0]:.2f}x end to end, "
-          f"{med['ours'][1] / med['theirs'][1]:.2f}x once started")
+    for side, _, label in sides[1:]:
+        print(f"{label} / DetInferencer throughput: {med['theirs'][0] / med[side][0]:.2f}x end to end, "
+              f"{med[side][1] / med['theirs'][1]:.2f}x once started")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
 # It installs bddet's inference dependencies from .whl/ into /tmp/site (the machine's own torch,
 # numpy, OpenCV and rich are used as they are), compiles mmcv 2.1.0's ops for the GPU it finds
 # (about 6 minutes on 16 cores: no mmcv wheel exists for current PyTorch), then runs the
-# benchmark: by default BDD100K-sized runs at batch 8, the issue's goal (>= 1.5x DetInferencer).
+# benchmark: by default BDD100K-sized runs at batch 8, the issue's goal (>= 1.5x DetInferencer),
+# with the ONNX export on ONNX Runtime's CUDA provider too (BDDET_ORT_TENSORRT=1: TensorRT's first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wheels=${WHEELS:-.whl}
@@ -41,6 +42,11 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 
 if [ $# -eq 0 ]; then
   set -- --images 500 --batch-size 8 --workers 8 --repeat 3
+fi
+# ONNX Runtime's CUDA provider (onnxruntime-gpu from .whl/) adds `bddet infer <export>.onnx` as a third side
+if $python -c "import onnxruntime as o, sys; sys.exit('CUDAExecutionProvider' not in o.get_available_providers())" 2>/dev/null; then
+  set -- "$@" --onnx
+  say "ONNX Runtime: $($python -c 'import onnxruntime as o; print(o.__version__, o.get_available_providers())')"
 fi
 say "bench_infer.py --device cuda $*"
 $python benchmarks/bench_infer.py --device cuda "$@"

@@ -32,6 +32,11 @@ def info(message: str) -> None:
     err_console.print(escape(message), soft_wrap=True, highlight=False)
 
 
+def escape_markup(text: str) -> str:
+    """Text shown as it is, never read as rich markup."""
+    return escape(text)
+
+
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout: unstyled, strict JSON (NaN as null) so `| jq` works."""
     console.file.write(json.dumps(strict_json_value(data), indent=2, allow_nan=False) + "\n")

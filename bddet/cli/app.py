@@ -17,6 +17,7 @@ from ..errors import BddetError
 from . import compare as compare_cmd
 from . import download as download_cmd
 from . import eval as eval_cmd
+from . import export as export_cmd
 from . import infer as infer_cmd
 from . import init as init_cmd
 from . import models as models_cmd
@@ -76,7 +77,7 @@ def _funnel(fn: Callable, resumable: bool = False) -> Callable:
     return wrapper
 
 
-for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd, compare_cmd, vis_cmd):
+for module in (init_cmd, models_cmd, download_cmd, train_cmd, infer_cmd, eval_cmd, compare_cmd, vis_cmd, export_cmd):
     if hasattr(module, "COMMANDS"):  # a group: `bddet models list|add|export|import`
         group = typer.Typer(name=module.NAME, help=module.HELP, epilog=module.EXAMPLE, no_args_is_help=False,
                             rich_markup_mode="rich", context_settings={"help_option_names": ["-h", "--help"]})

@@ -17,7 +17,8 @@ EXAMPLE = ("Example:  bddet infer --gpus 4      bddet infer cascade_rcnn_swin-t 
 
 
 def command(
-    model: Annotated[Optional[str], typer.Argument(help="Zoo model or config (default: the current model).")] = None,
+    model: Annotated[Optional[str], typer.Argument(
+        help="Zoo model or config, or a `bddet export` file (.onnx) (default: the current model).")] = None,
     split: Annotated[Optional[str], typer.Option("--set", help="BDD100K split: val, test or train (default val).")] = None,
     images: Annotated[Optional[List[str]], typer.Option(
         "--images", help="A folder, image or video files (mp4, mov, avi, mkv) or glob patterns instead of a "
@@ -48,6 +49,9 @@ def command(
     resume: Annotated[bool, typer.Option("--resume", help="Skip images a killed earlier run already did.")] = False,
     skip_unreadable: Annotated[bool, typer.Option("--skip-unreadable",
                                                   help="Go on past corrupt images and list them.")] = False,
+    backend: Annotated[Optional[str], typer.Option(
+        "--backend", help="pytorch, or onnxruntime: the model's `bddet export` file (the default for a .onnx "
+                          "model).")] = None,
     cfg_options: CfgOptionsOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -71,7 +75,7 @@ def command(
         result = infer(model, workspace=ws, split=split, images=images, weights=weights, device=device,
                        batch_size=batch_size, workers=workers, fp16=fp16, score_thr=score_thr, out=out, resume=resume,
                        skip_unreadable=skip_unreadable, cfg_options=overrides, dist=settings, every=every, fps=fps,
-                       on_progress=progress, on_message=say)
+                       backend=backend, on_progress=progress, on_message=say)
     if result.run_id is None and ws is not None and node_rank != 0:
         return  # rank 0's machine writes and records the result
     for skipped in result.skipped:

@@ -62,9 +62,13 @@ def _frame(rng: np.random.Generator, name: str, size: tuple[int, int], max_objec
 
 def make_sample_dataset(root: str | Path, n_train: int = 48, n_val: int = 16, n_test: int = 4,
                         size: tuple[int, int] = (640, 360), max_objects: int = 4, seed: int = 0,
-                        n_videos: int = 0) -> Path:
+                        n_videos: int = 0, grain: float = 0.0) -> Path:
     """Write ``images/100k/{train,val,test}`` and ``labels/det_20/det_{train,val}.json`` under ``root``,
-    and ``n_videos`` val clips (``videos/val/``) with their ``labels/box_track_20/val/`` files."""
+    and ``n_videos`` val clips (``videos/val/``) with their ``labels/box_track_20/val/`` files.
+
+    ``grain`` > 0 adds seeded Gaussian noise of that standard deviation to the images: flat
+    regions make a detector score many boxes exactly alike, and which of two tied boxes NMS keeps
+    is an accident of its sort (the export's parity check wants frames with texture, as real ones)."""
     from .layout import image_dir, label_path, track_label_dir, video_dir
 
     root = Path(root)
@@ -76,6 +80,11 @@ def make_sample_dataset(root: str | Path, n_train: int = 48, n_val: int = 16, n_
         for i in range(count):
             name = f"{split}-{i:04d}.jpg"
             img, frame = _frame(rng, name, size, max_objects)
+            if grain > 0:
+                from PIL import Image
+
+                pixels = np.asarray(img, dtype=np.float32) + rng.normal(0.0, grain, (size[1], size[0], 3))
+                img = Image.fromarray(np.clip(pixels, 0, 255).round().astype(np.uint8))
             img.save(folder / name, quality=92)
             frames.append(frame)
         if split != "test":

@@ -51,6 +51,7 @@ class InferRequest:
     every: int | None = None
     fps: float | None = None
     config_sha256: str | None = None   # a mirror's config: read as data, and only with this digest
+    backend: str = "pytorch"           # or "onnxruntime": weights is then a `bddet export` file
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class InferResult:
     run_id: str | None = None    # the workspace record (infer-N), when there is a workspace
     warnings: list[str] = field(default_factory=list)
     mixed_precision: bool = False  # ran with the original stack's mixed precision (a GPU, fp16 models)
+    backend: str = "pytorch"     # "onnxruntime" for an exported file (weights and config are then that file)
+
+
+BACKENDS = ("pytorch", "onnxruntime")
 
 
 class _Items:
@@ -257,13 +262,24 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
         # Videos of one size are one shape too (their sizes are known from the probe).
         one_size = len({(v.probe.width, v.probe.height) for v in src.videos}) == 1 and not src.names
         torch.backends.cudnn.benchmark = src.names is None or one_size
-    cfg = prepare_model_config(req.config, src.data_root, req.cfg_options, req.score_thr, req.config_sha256)
-    preprocessor = cfg.model.get("data_preprocessor") or {}
-    if device == "cuda" and preprocessor.get("type") == "DetDataPreprocessor":
-        # The loader hands over pinned batches: their copy to the GPU can overlap with the
-        # launches that follow instead of blocking the one thread that feeds the GPU.
-        preprocessor.setdefault("non_blocking", True)
-    pipeline = test_pipeline(cfg)
+    exported = None
+    if req.backend == "onnxruntime":  # the file says what it needs: its pipeline and normalisation
+        from .onnx_backend import read_onnx_export
+
+        from ..zoo.config_files import register_modules
+
+        register_modules()  # the pipeline's transforms by name, as a config would have them
+
+        exported = read_onnx_export(req.weights)
+        cfg, pipeline = None, [dict(step) for step in exported.pipeline]
+    else:
+        cfg = prepare_model_config(req.config, src.data_root, req.cfg_options, req.score_thr, req.config_sha256)
+        preprocessor = cfg.model.get("data_preprocessor") or {}
+        if device == "cuda" and preprocessor.get("type") == "DetDataPreprocessor":
+            # The loader hands over pinned batches: their copy to the GPU can overlap with the
+            # launches that follow instead of blocking the one thread that feeds the GPU.
+            preprocessor.setdefault("non_blocking", True)
+        pipeline = test_pipeline(cfg)
     dataset = None
     if src.names is None or src.names:  # a set, or some images among the inputs
         try:
@@ -318,12 +334,19 @@ def run_inference_rank(req: InferRequest) -> RankSummary | None:
     # The workers start decoding now, while the weights load and the GPU starts up; forking them
     # before CUDA is initialised also keeps the GPU context out of the children.
     batches = itertools.chain.from_iterable([iter(loader) for loader in loaders])
-    model = build_detector(cfg, req.weights, dev)
-    # The original stack's mixed precision where its test.py used it (test_mixed_precision in the
-    # config) or where asked; CUDA autocast, so a CPU run is fp32 as the original's was.
-    mixed = device == "cuda" and (req.fp16 if req.fp16 is not None else bool(cfg.get("test_mixed_precision")))
-    if mixed:
-        mmdet2_mixed_precision(model)
+    if exported is not None:
+        from .onnx_backend import OnnxDetector
+
+        # as many threads as PyTorch would use here (all the cores given; the same count in every
+        # rank, as for PyTorch, so that N processes write the det.json of one)
+        model, mixed = OnnxDetector(exported, device, torch.get_num_threads()), False
+    else:
+        model = build_detector(cfg, req.weights, dev)
+        # The original stack's mixed precision where its test.py used it (test_mixed_precision in the
+        # config) or where asked; CUDA autocast, so a CPU run is fp32 as the original's was.
+        mixed = device == "cuda" and (req.fp16 if req.fp16 is not None else bool(cfg.get("test_mixed_precision")))
+        if mixed:
+            mmdet2_mixed_precision(model)
     # Only with the images and the weights known to be usable is the output folder touched.
     if rank == 0:
         if not req.resume and parts.exists():
@@ -443,6 +466,26 @@ def resolve_weights(ws, model: str | None, weights: str | os.PathLike[str] | Non
     return ModelToRun(path, ws.resolve(record["path"]), zoo_model.name, False, digest, warnings)
 
 
+def _workspace_export(ws, model: str | None) -> Path:
+    """The ONNX file `bddet export` last wrote for ``model`` (default: the current model) in ``ws``."""
+    manifest = ws.read() if ws else None
+    if manifest is None:
+        raise InferError("--backend onnxruntime outside a workspace: give the .onnx file as the model")
+    name = model or manifest["current"]["model"]
+    if not name:
+        raise InferError("no model given and none is current; name the model or give the .onnx file")
+    from ..zoo.catalogue import resolve_model
+
+    try:
+        stem = resolve_model(name, ws).alias
+    except BddetError:
+        stem = Path(name).stem
+    found = [r for r in manifest.get("exports", {}).values() if r.get("model") == stem and r.get("onnx")]
+    if not found:
+        raise InferError(f"no ONNX export of {stem} in this workspace; run `bddet export {name}` or give the .onnx file")
+    return ws.resolve(found[-1]["onnx"])
+
+
 def _unique_run_dir(parent: Path, stem: str) -> Path:
     """A new folder ``parent/stem`` (``stem-2``, ``-3``... when taken), created here so that two
     runs started in the same second never share one."""
@@ -495,7 +538,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
           fp16: bool | None = None,
           score_thr: float | None = None, out: str | os.PathLike[str] | None = None, resume: bool = False,
           skip_unreadable: bool = False, cfg_options: dict | None = None, dist: DistSettings | None = None,
-          every: int | None = None, fps: float | None = None,
+          every: int | None = None, fps: float | None = None, backend: str | None = None,
           on_progress: ProgressCallback | None = None, on_message: MessageCallback | None = None) -> InferResult:
     """Detect objects with a zoo model (or a config and checkpoint) and write Scalabel det.json.
 
@@ -510,7 +553,9 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
     fp32 decoding, NMS and RoIAlign), False fp32, None what the model's original test run did
     (mixed for the configs with ``test_mixed_precision``, the zoo's FP16 rows). A CPU runs fp32.
     ``on_progress(done, total)`` is called by rank 0 as images finish; with several processes
-    it must be picklable (a module-level function or class). ``on_message(level, line)``
+    it must be picklable (a module-level function or class). ``model`` may be a `bddet export`
+    file (``.onnx``), run by ONNX Runtime; ``backend="onnxruntime"`` runs the workspace's export
+    of the model instead of its PyTorch weights. ``on_message(level, line)``
     hears what a user should be told before the run ends. Raises InferError (or another
     BddetError) with the line to show.
     """
@@ -528,7 +573,28 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
         raise InferError("cfg_options must be a dict (parse KEY=VALUE strings with bddet.config.parse_cfg_options)")
     if out is None and workspace is None:
         raise InferError("outside a workspace, say where the results go (out)")
-    to_run = resolve_weights(workspace, model, weights)
+    if backend not in (None, *BACKENDS):
+        raise OptionsError(f"--backend {backend}: choose {' or '.join(BACKENDS)}")
+    onnx_file = None
+    if model is not None and str(model).lower().endswith(".onnx"):
+        if backend == "pytorch":
+            raise InferError(f"{model}: an ONNX file runs on --backend onnxruntime")
+        backend, onnx_file = "onnxruntime", Path(model).expanduser()
+    elif backend == "onnxruntime":
+        onnx_file = _workspace_export(workspace, model)
+    backend = backend or "pytorch"
+    if onnx_file is not None:
+        from .onnx_backend import read_onnx_export
+
+        if weights is not None:
+            raise InferError("--weights: an ONNX export holds its weights; export again to run other weights")
+        if cfg_options:
+            raise InferError("--cfg-options change a PyTorch config; an ONNX export runs as exported (export again "
+                             "with the options)")
+        exported = read_onnx_export(onnx_file)  # a file bddet cannot run is refused before anything starts
+        to_run = ModelToRun(exported.path, exported.path, exported.model, False)
+    else:
+        to_run = resolve_weights(workspace, model, weights)
     config, weights_path, model_name, trained = to_run.config, to_run.weights, to_run.model, to_run.trained
     warnings = list(to_run.warnings)
     for line in warnings:
@@ -548,6 +614,10 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
 
         requested_device = "cuda" if torch.cuda.is_available() else "cpu"
     device = requested_device
+    if fp16 and backend == "onnxruntime":
+        warnings.append("--fp16 applies to PyTorch models; the ONNX export runs as exported (fp32)")
+        say("warning", warnings[-1])
+        fp16 = False
     if fp16 and device == "cpu":
         warnings.append("--fp16 applies on a GPU only; running in full precision on the CPU")
         say("warning", warnings[-1])
@@ -560,7 +630,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
     created = False
     if out is None:
         stem = (Path(model_name).name if model_name else Path(config).stem).removesuffix("_det_bdd100k")
-        stem = f"{stem}-{split or 'images'}-"
+        stem = f"{stem}{'-onnx' if backend == 'onnxruntime' else ''}-{split or 'images'}-"
         runs = workspace.root / "runs" / "infer"
         if resume:  # the latest unfinished run of this model on these images
             unfinished = sorted((p for p in runs.glob(stem + "*") if (p / PARTS_DIR).is_dir()),
@@ -581,7 +651,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
                            source=source, out_dir=str(out_dir),
                            device=device, batch_size=batch_size, workers=workers, fp16=fp16, score_thr=score_thr,
                            resume=resume, skip_unreadable=skip_unreadable, cfg_options=dict(cfg_options or {}),
-                           on_progress=on_progress, every=every, fps=fps)
+                           on_progress=on_progress, every=every, fps=fps, backend=backend)
     if on_progress is not None and settings.world_size > 1:
         import pickle
 
@@ -602,13 +672,13 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
     if summary is None:  # a machine without rank 0: that machine writes and records the result
         return InferResult(predictions=out_dir / RESULT_NAME, out_dir=out_dir, images=0, detections=0, skipped=[],
                            seconds=0.0, model=model_name, config=Path(config), weights=Path(weights_path),
-                           device=device, processes=settings.world_size, warnings=warnings)
+                           device=device, processes=settings.world_size, warnings=warnings, backend=backend)
     result = InferResult(predictions=summary.predictions, out_dir=out_dir, images=summary.images,
                          detections=summary.detections, skipped=probe_skipped + list(summary.skipped),
                          seconds=summary.seconds,
                          model=model_name, config=Path(config), weights=Path(weights_path), device=device,
                          processes=settings.world_size, warnings=warnings,
-                         mixed_precision=summary.mixed_precision)
+                         mixed_precision=summary.mixed_precision, backend=backend)
     record = {
         "model": model_name, "config": str(config), "weights": str(weights_path), "trained": trained,
         "set": split if not images else None, "images": [str(i) for i in images] if images else None,
@@ -617,6 +687,7 @@ def infer(model: str | None = None, *, workspace=None, split: str | None = None,
         "videos": str(out_dir / VIDEOS_NAME) if source.videos else None,
         "skipped": len(probe_skipped) + summary.skipped_frames, "seconds": summary.seconds,
         "processes": settings.world_size, "precision": "mixed" if summary.mixed_precision else "fp32",
+        "backend": backend,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     write_run_record(out_dir, record)  # the folder says what it is, in a workspace or not
     if workspace is not None:

@@ -102,6 +102,20 @@ def config_digest(model: ZooModel | None) -> str | None:
     return model.config_sha256
 
 
+ZOO_CUSTOM_IMPORTS = ("bddet.mm",)  # what the zoo's configs name in custom_imports
+
+
+def register_modules() -> None:
+    """MMDetection's modules registered (mmdet the default scope) and the zoo's own (the dataset,
+    metric and hooks), by name as a config's custom_imports load them: for what runs without a
+    config, like an ONNX export's pipeline."""
+    from mmdet.utils import register_all_modules
+    from mmengine.utils import import_modules_from_strings
+
+    register_all_modules()
+    import_modules_from_strings(list(ZOO_CUSTOM_IMPORTS))
+
+
 def prepare_model_config(path: str | os.PathLike[str], data_root: str | os.PathLike[str] | None = None,
                          cfg_options: dict | None = None, score_thr: float | None = None,
                          sha256: str | None = None):
