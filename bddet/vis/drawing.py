@@ -7,7 +7,6 @@ annotated videos share annotate().
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..atomic_write import atomic_path
 from ..data.categories import CLASS_PALETTE, CLASSES
