@@ -153,8 +153,11 @@ def _check_images(images, split, workspace, n: int, frame: tuple[int, int],
                   tmp: Path | None) -> tuple[list[str], Path | None]:
     """The images the gate runs on, and their labels (det_20 JSON) when there are any; the
     built-in sample (outside a workspace) is written under ``tmp``."""
-    from ..data.image_files import IMAGE_EXTENSIONS as IMAGE_SUFFIXES
+    from ..data.image_files import list_images
     from ..data.layout import image_dir, label_path
+
+    def images_in(folder: Path) -> list[str]:  # as `bddet infer --images DIR` lists them
+        return [str(folder / name) for name in list_images(folder)]
 
     if split and workspace is None:
         raise ExportError(f"--set {split}: outside a workspace there is no set; pass --images, or leave both out "
@@ -164,7 +167,7 @@ def _check_images(images, split, workspace, n: int, frame: tuple[int, int],
         for item in images:
             p = Path(item).expanduser()
             if p.is_dir():
-                paths += sorted(str(q) for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)
+                paths += images_in(p)
             elif p.is_file():
                 paths.append(str(p))
             else:
@@ -177,7 +180,7 @@ def _check_images(images, split, workspace, n: int, frame: tuple[int, int],
         root = workspace.data_root()
         folder = image_dir(root, split)
         if folder.is_dir():
-            found = sorted(str(q) for q in folder.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)[:n]
+            found = images_in(folder)[:n]
             if found:
                 labels = label_path(root, split)
                 return found, labels if labels.is_file() else None
@@ -189,7 +192,7 @@ def _check_images(images, split, workspace, n: int, frame: tuple[int, int],
     root = make_sample_dataset(tmp / "sample", n_train=0, n_val=n, n_test=0, size=frame, max_objects=6, seed=7,
                               grain=6.0)
     folder = image_dir(root, "val")
-    return sorted(str(q) for q in folder.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES), label_path(root, "val")
+    return images_in(folder), label_path(root, "val")
 
 
 def _gate(model_arg: str, weights: Path, onnx_file: Path, images: list[str], labels: Path | None, device: str,
@@ -333,8 +336,9 @@ def export_onnx(model: str, *, workspace=None, weights: str | os.PathLike[str] |
     from .onnx_ops import onnx_export_patches
 
     graph = graph_for(net, padded, img_shape)
-    head_cfg = net.test_cfg.get("rcnn", net.test_cfg) if hasattr(net, "test_cfg") and net.test_cfg else {}
-    max_per_img = head_cfg.get("max_per_img") if isinstance(head_cfg, dict) or hasattr(head_cfg, "get") else None
+    test_cfg = getattr(net, "test_cfg", None) or {}
+    head_cfg = test_cfg.get("rcnn") or test_cfg  # the last stage's settings: the R-CNN's, or the dense head's
+    max_per_img = head_cfg.get("max_per_img")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.export-", dir=out_dir))
@@ -362,8 +366,8 @@ def export_onnx(model: str, *, workspace=None, weights: str | os.PathLike[str] |
             "classes": list(CLASSES),
             "input_shape": [1, 3, *padded], "img_shape": list(img_shape), "frame_size": list(frame),
             "pipeline": pipeline, "preprocessor": preprocessor,
-            "score_thr": _get(head_cfg, "score_thr"), "max_per_img": max_per_img,
-            "nms": _plain(_get(head_cfg, "nms")), "opset": int(opset),
+            "score_thr": head_cfg.get("score_thr"), "max_per_img": max_per_img,
+            "nms": _plain(head_cfg.get("nms")), "opset": int(opset),
             "weights": {"file": Path(to_run.weights).name, "md5": md5_of(to_run.weights)},
             "config_sha256": to_run.config_sha256, "versions": _versions(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -400,13 +404,6 @@ def export_onnx(model: str, *, workspace=None, weights: str | os.PathLike[str] |
                                                     "created": metadata["created"]},
                    make_current=False, replace_where=("onnx", str(final)))
     return result
-
-
-def _get(cfg, key):
-    try:
-        return cfg.get(key)
-    except AttributeError:
-        return None
 
 
 def _plain(value):

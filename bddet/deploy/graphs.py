@@ -70,6 +70,16 @@ def _rescale(boxes, scale_factor):
     return boxes / scale_factor.repeat(2)[None]
 
 
+def _drop_small(cfg, bboxes, *others):
+    """_bbox_post_process's ``min_bbox_size`` (off below 0): the boxes wider and taller than it,
+    and the same rows of ``others``."""
+    if cfg.get("min_bbox_size", -1) < 0:
+        return (bboxes, *others)
+    w, h = bboxes[:, 2] - bboxes[:, 0], bboxes[:, 3] - bboxes[:, 1]
+    ok = ((w > cfg.min_bbox_size) & (h > cfg.min_bbox_size)).nonzero(as_tuple=False)[:, 0]
+    return (bboxes[ok], *(t[ok] for t in others))
+
+
 def _module_base():
     return _torch().nn.Module
 
@@ -119,10 +129,7 @@ class DenseHeadPost(_module_base()):
         bboxes = _rescale(bboxes, scale_factor)
         if score_factors is not None:
             scores = scores * torch.cat(factors)
-        if cfg.get("min_bbox_size", -1) >= 0:
-            w, h = bboxes[:, 2] - bboxes[:, 0], bboxes[:, 3] - bboxes[:, 1]
-            ok = ((w > cfg.min_bbox_size) & (h > cfg.min_bbox_size)).nonzero(as_tuple=False)[:, 0]
-            bboxes, scores, labels = bboxes[ok], scores[ok], labels[ok]
+        bboxes, scores, labels = _drop_small(cfg, bboxes, scores, labels)
         from .onnx_ops import batched_nms_indices
 
         keep = batched_nms_indices(bboxes, scores, labels, self.iou)[: cfg.max_per_img]
@@ -200,10 +207,7 @@ class TwoStageGraph(_module_base()):
             levels.append(torch.full_like(s, i, dtype=torch.long))
         bboxes = _decode(head.bbox_coder, torch.cat(priors), torch.cat(boxes), self.img_shape)
         scores, levels = torch.cat(scores), torch.cat(levels)
-        if cfg.get("min_bbox_size", -1) >= 0:
-            w, h = bboxes[:, 2] - bboxes[:, 0], bboxes[:, 3] - bboxes[:, 1]
-            ok = ((w > cfg.min_bbox_size) & (h > cfg.min_bbox_size)).nonzero(as_tuple=False)[:, 0]
-            bboxes, scores, levels = bboxes[ok], scores[ok], levels[ok]
+        bboxes, scores, levels = _drop_small(cfg, bboxes, scores, levels)
         from .onnx_ops import batched_nms_indices
 
         keep = batched_nms_indices(bboxes, scores, levels, self.rpn_iou)[: cfg.max_per_img]

@@ -1,16 +1,14 @@
 """A model of one's own, imported from a mirror, works by name in every command, in a workspace and
 outside one: one resolver for zoo, sample and own models, and a run folder is a run anywhere."""
 import json
-import os
 import shutil
 from pathlib import Path
-from unittest import mock
 
 import pytest
 import yaml
 
-from bddet.workspace import MANIFEST_NAME, init_workspace
-from tests.fixtures.datasets import tiny_data_root
+from bddet.workspace import MANIFEST_NAME
+from tests.fixtures.own_models import export_demo_mirror, own_models_workspace
 
 DEMO = Path(__file__).resolve().parents[2] / "configs/demo"
 NAME = "my_tiny"
@@ -21,31 +19,12 @@ ONE_EPOCH = ["--cfg-options", "train_cfg.max_epochs=1", "train_dataloader.batch_
 
 @pytest.fixture(scope="module")
 def share(tmp_path_factory):
-    import bddet
-
-    root = tmp_path_factory.mktemp("exporter")
-    with mock.patch.dict(os.environ, {"BDDET_CACHE": str(root / "cache"),
-                                      "BDDET_USER_MODELS": str(root / "models.yaml")}):
-        bddet.add_model(NAME, config=DEMO / "retinanet_tiny_sample.py",
-                        weights=DEMO / "mirror/models/retinanet_tiny_sample.pth", ap_val=29.1, scope="user")
-        bddet.export_model(NAME, root / "share")
-    return root / "share"
+    return export_demo_mirror(tmp_path_factory.mktemp("exporter"), NAME, ap_val=29.1)
 
 
 @pytest.fixture
 def ws(tmp_path, share, monkeypatch):
-    monkeypatch.setenv("BDDET_OFFLINE", "1")
-    monkeypatch.setenv("BDDET_USER_MODELS", str(tmp_path / "user" / "models.yaml"))
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    root = tmp_path / "ws"
-    init_workspace(root, tiny_data_root(tmp_path / "bdd100k", n_train=4, n_val=3, n_test=1))
-    monkeypatch.chdir(root)
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield root
-    torch.set_num_threads(threads)
+    yield from own_models_workspace(tmp_path, monkeypatch)
 
 
 def ok(result):

@@ -10,10 +10,11 @@ import os
 import pickle
 import shutil
 from pathlib import Path
-from unittest import mock
 
 import pytest
 import yaml
+
+from tests.fixtures.own_models import export_demo_mirror
 
 DEMO = Path(__file__).resolve().parents[2] / "configs/demo"
 NAME = "tiny-a"
@@ -22,15 +23,7 @@ NAME = "tiny-a"
 @pytest.fixture(scope="module")
 def share(tmp_path_factory):
     """A mirror folder exported by bddet from the demo model, registered as a model of one's own."""
-    import bddet
-
-    root = tmp_path_factory.mktemp("exporter")
-    with mock.patch.dict(os.environ, {"BDDET_CACHE": str(root / "cache"),
-                                      "BDDET_USER_MODELS": str(root / "models.yaml")}):
-        bddet.add_model(NAME, config=DEMO / "retinanet_tiny_sample.py",
-                        weights=DEMO / "mirror/models/retinanet_tiny_sample.pth", scope="user")
-        bddet.export_model(NAME, root / "share")
-    return root / "share"
+    return export_demo_mirror(tmp_path_factory.mktemp("exporter"), NAME)
 
 
 @pytest.fixture

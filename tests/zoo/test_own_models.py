@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bddet.workspace import MANIFEST_NAME, init_workspace
-from tests.fixtures.datasets import tiny_data_root
+from tests.fixtures.own_models import own_models_workspace
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "configs/demo/retinanet_tiny_sample.py"
 O = "--cfg-options"
@@ -18,18 +18,7 @@ INFER = ["--device", "cpu", "--score-thr", "0"]
 
 @pytest.fixture
 def ws(tmp_path, monkeypatch):
-    monkeypatch.setenv("BDDET_OFFLINE", "1")
-    monkeypatch.setenv("BDDET_USER_MODELS", str(tmp_path / "user" / "models.yaml"))
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    root = tmp_path / "ws"
-    init_workspace(root, tiny_data_root(tmp_path / "bdd100k", n_train=4, n_val=3, n_test=1))
-    monkeypatch.chdir(root)
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one thread: CPU results bit-identical from run to run (oneDNN)
-    yield root
-    torch.set_num_threads(threads)
+    yield from own_models_workspace(tmp_path, monkeypatch)
 
 
 def det(path):
